@@ -1,0 +1,3 @@
+"""amazon-odoo: Amazon Seller (FBM) <-> Odoo connector on AWS Lambda."""
+
+__version__ = "0.1.0"
