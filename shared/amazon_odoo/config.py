@@ -242,9 +242,7 @@ class Schedule(_Strict):
             every = str(data.pop("every"))
             match = _EVERY.match(every)
             if not match:
-                raise ValueError(
-                    f"every: {every!r} is not '<number> <minutes|hours|days|weeks|months>'"
-                )
+                raise ValueError(f"every: {every!r} is not '<number> <minutes|hours|days|weeks|months>'")
             data["interval"] = int(match.group(1))
             unit = match.group(2)
             data["unit"] = unit if unit.endswith("s") else unit + "s"
@@ -262,7 +260,13 @@ class Schedule(_Strict):
 
     def period(self) -> timedelta:
         """Approximate period (a month counts as 30 days) for 'next run' arithmetic."""
-        factor = {Unit.MINUTES: 60, Unit.HOURS: 3600, Unit.DAYS: 86400, Unit.WEEKS: 604800, Unit.MONTHS: 2592000}
+        factor = {
+            Unit.MINUTES: 60,
+            Unit.HOURS: 3600,
+            Unit.DAYS: 86400,
+            Unit.WEEKS: 604800,
+            Unit.MONTHS: 2592000,
+        }
         return timedelta(seconds=self.interval * factor[self.unit])
 
     def next_after(self, last: datetime | None, now: datetime) -> datetime:
@@ -425,7 +429,11 @@ class SellerConfig(_Strict):
                 raise ValueError(
                     f"marketplace {mp.id} ({mp.country}) is in region {mp.region}, not {self.region.value}"
                 )
-        if self.settlements.download_and_process and not self.fee_account and not self.settlements.fee_accounts:
+        if (
+            self.settlements.download_and_process
+            and not self.fee_account
+            and not self.settlements.fee_accounts
+        ):
             raise ValueError("settlements need fee_account (or settlements.fee_accounts) to book Amazon fees")
         if self.documents.send_invoices and not self.workflow.post_invoice:
             raise ValueError("documents.send_invoices needs workflow.post_invoice")
@@ -490,10 +498,16 @@ def parse_sellers_file(raw: Any) -> SellersFile:
     try:
         return SellersFile.model_validate(raw)
     except ValidationError as exc:
+        errors = exc.errors()
+        locs = [tuple(err["loc"]) for err in errors]
         lines = []
-        for err in exc.errors():
+        for err in errors:
+            loc = tuple(err["loc"])
+            # a list that lost an invalid item also reports itself as too short: keep only the real cause
+            if err["type"] == "too_short" and any(o[: len(loc)] == loc and len(o) > len(loc) for o in locs):
+                continue
             msg = str(err["msg"]).removeprefix("Value error, ")
-            lines.append(f"{_where(raw, tuple(err['loc']))}: {msg}")
+            lines.append(f"{_where(raw, loc)}: {msg}")
         raise ConfigError(
             "the sellers file is invalid; nothing was stored:\n  " + "\n  ".join(lines),
             record="sellers file",

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from amazon_odoo.config import SellerConfig
+from amazon_odoo.domain.marketplaces import MarketplaceParticipation, SellerAccount
 from amazon_odoo.domain.state import Checkpoint, JobRun, LogEntry, LogLevel
 
 
@@ -58,3 +59,82 @@ class WorkQueue(Protocol):
 
     def send(self, body: Mapping[str, Any], *, group: str = "", dedup_id: str = "") -> None: ...
     def send_batch(self, bodies: Sequence[Mapping[str, Any]]) -> int: ...
+
+
+class OdooGateway(Protocol):
+    """Odoo at intent level (``adapters.odoo.gateway.OdooGateway``; tests use the Odoo double).
+
+    Keyword arguments only on the wire; failures arrive classified (Retryable/PermanentError).
+    """
+
+    @property
+    def uid(self) -> int: ...
+    @property
+    def calls(self) -> int: ...
+    def server_version(self) -> tuple[int, str]: ...
+    def call(self, model: str, method: str, ids: Sequence[int] | None = None, /, **kwargs: Any) -> Any: ...
+    def check_user(self, required_groups: Sequence[str]) -> list[str]: ...
+    def company_id(self, name: str) -> int: ...
+    def search_read(
+        self,
+        model: str,
+        domain: Sequence[Any],
+        fields: Sequence[str],
+        limit: int | None = None,
+        order: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]: ...
+    def read(
+        self, model: str, ids: Sequence[int], fields: Sequence[str], context: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]: ...
+    def search_count(
+        self, model: str, domain: Sequence[Any], context: Mapping[str, Any] | None = None
+    ) -> int: ...
+    def create(
+        self, model: str, vals_list: Sequence[Mapping[str, Any]], context: Mapping[str, Any] | None = None
+    ) -> list[int]: ...
+    def write(
+        self,
+        model: str,
+        ids: Sequence[int],
+        vals: Mapping[str, Any],
+        context: Mapping[str, Any] | None = None,
+    ) -> bool: ...
+    def load(
+        self,
+        model: str,
+        fields: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        context: Mapping[str, Any] | None = None,
+    ) -> list[int]: ...
+    def xmlid_map(self, names: Sequence[str], module: str = "__amazon__") -> dict[str, int]: ...
+    def ensure_service_products(
+        self, company_id: int, prefix: str, names: Mapping[str, str]
+    ) -> dict[str, int]: ...
+    def post_note(self, model: str, res_id: int, body: str) -> int: ...
+
+
+class AmazonGateway(Protocol):
+    """One seller's SP-API. The adapter applies rate limits, retries and its failure table: methods raise
+    SkipError, RetryableError (ThrottledError with ``retry_after`` when Amazon's rate limit needs a longer
+    wait than a Lambda should sleep) or PermanentError with a resolution."""
+
+    def marketplace_participations(self) -> list[MarketplaceParticipation]: ...
+    def account(self) -> SellerAccount: ...
+
+    # Orders API v2026-01-01; answers are Amazon's JSON (no ``payload`` wrapper), models come with issue 3.
+    def search_orders(
+        self,
+        *,
+        marketplace_ids: Sequence[str],
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        last_updated_after: datetime | None = None,
+        last_updated_before: datetime | None = None,
+        fulfillment_statuses: Sequence[str] = (),
+        fulfilled_by: Sequence[str] = (),
+        included_data: Sequence[str] = (),
+        max_results_per_page: int | None = None,
+        pagination_token: str | None = None,
+    ) -> dict[str, Any]: ...
+    def get_order(self, order_id: str, included_data: Sequence[str] = ()) -> dict[str, Any]: ...

@@ -90,3 +90,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 def get_settings() -> Settings:
     """The settings of this process, validated on first use (not at import time)."""
     return load_settings()
+
+
+def read_env(name: str) -> str | None:
+    """One environment variable, for ``env:NAME`` references in the sellers file."""
+    return os.environ.get(name)
+
+
+def apply_environment(overrides: dict[str, str]) -> Settings:
+    """Set variables for this process (local runner, demo, tests) and re-read the settings."""
+    os.environ.update(overrides)
+    get_settings.cache_clear()
+    return get_settings()

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 import yaml
-from amazon_odoo.settings import OdooProtocol, Settings
 from cfnlint.api import lint_file
 from packaging.requirements import Requirement
+
+from amazon_odoo.settings import OdooProtocol, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"

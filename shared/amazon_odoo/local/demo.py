@@ -1,0 +1,124 @@
+"""``amazon-odoo demo``: the whole connector on one machine, no Docker, no cloud, no accounts.
+
+Starts moto server (AWS), the SP-API sandbox (Amazon) and the Odoo double (or uses ``ODOO_URL``),
+loads the demo seller from ``infrastructure/sellers.example.yaml`` the way a seller would, runs every
+job that exists once through its Lambda handler, delivers sample notifications (one of them twice)
+through the events function as Lambda's SQS trigger would, and prints what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from amazon_odoo.local.invoke import invoke, project_root
+from amazon_odoo.local.stack import LocalStack, drain_queue, local_stack, scheduled_event
+from amazon_odoo.settings import apply_environment
+
+SCENARIO = Path(__file__).resolve().parent / "scenarios" / "default.json"
+SELLERS_FILE = "infrastructure/sellers.example.yaml"
+EVENTS_FILE = "infrastructure/events/order_change.json"
+
+Say = Callable[[str], None]
+
+
+def _demo_credentials(stack: LocalStack, seller_id: str) -> None:
+    """What a seller does before loading the file: LWA app credentials in the shell, the refresh token in
+    Secrets Manager (the example file references both ways)."""
+    scenario: dict[str, Any] = json.loads(SCENARIO.read_text(encoding="utf-8"))
+    app = scenario["application"]
+    apply_environment({"LWA_CLIENT_ID": app["client_id"], "LWA_CLIENT_SECRET": app["client_secret"]})
+    from amazon_odoo.bootstrap import compose
+
+    compose.cache_clear()
+    token = next(
+        s["refresh_token"] for s in scenario["sellers"] if s["selling_partner_id"] == "A3MUGSUS8ACCPT"
+    )
+    compose().secrets.put_secret(f"amazon-odoo/{seller_id}/refresh-token", token)
+
+
+def load_demo_sellers(stack: LocalStack, say: Say) -> list[str]:
+    from amazon_odoo.bootstrap import compose
+
+    raw = yaml.safe_load((project_root() / SELLERS_FILE).read_text(encoding="utf-8"))
+    seller_ids = [s["id"] for s in raw["sellers"]]
+    for seller_id in seller_ids:
+        _demo_credentials(stack, seller_id)
+    report = compose().load_sellers(raw)
+    say(f"$ amazon-odoo sellers load {SELLERS_FILE}")
+    say(
+        f"  stored {len(report.stored)} seller(s): {', '.join(report.stored)}; "
+        f"secrets written: {', '.join(report.secrets_written) or '-'}"
+    )
+    return seller_ids
+
+
+def run_every_job(stack: LocalStack, say: Say) -> None:
+    from amazon_odoo.bootstrap import JOBS
+
+    for job in sorted(JOBS):
+        say(f"$ amazon-odoo invoke {job}   (its schedule's event)")
+        result = invoke(job, scheduled_event(job))
+        for run in result["runs"]:
+            counts = ", ".join(f"{k}={v}" for k, v in sorted(run["counts"].items()))
+            say(f"  {run['seller_id']}: {run['status']} ({counts}) {run['message']}".rstrip())
+
+
+def deliver_sample_notifications(stack: LocalStack, say: Say) -> None:
+    event = json.loads((project_root() / EVENTS_FILE).read_text(encoding="utf-8"))
+    bodies = [record["body"] for record in event["Records"]]
+    for body in [*bodies, bodies[0]]:  # the first one twice: Amazon delivers at least once
+        stack.send_notification(body)
+    say(f"sent {len(bodies) + 1} notifications to the events queue ({len(bodies)} distinct, one duplicate)")
+    totals = drain_queue(stack, stack.settings.events_queue_url or "", "amazon_events")
+    say(f"  amazon_events: {totals['delivered']} delivered, {totals['failed']} left for redelivery")
+
+
+def serve(stack: LocalStack, say: Say, *, poll_seconds: float = 5.0) -> None:
+    """Fire due schedules and drain the events queue until interrupted (the local runner)."""
+    from amazon_odoo.bootstrap import JOBS, compose
+
+    say("local runner: firing schedules and draining the events queue; Ctrl-C stops")
+    while True:
+        app = compose()
+        now = datetime.now(UTC)
+        for seller in app.state.list_sellers():
+            last = app.state.last_runs(seller.id)
+            for job, schedule in app.schedules_of(seller):
+                run = last.get(job)
+                due = schedule.next_after(run.started_at if run else None, now)
+                if job in JOBS and schedule.enabled and due <= now:
+                    invoke(job, scheduled_event(job, seller.id))
+                    say(f"{now:%H:%M:%S} ran {job} for {seller.id}")
+        totals = drain_queue(stack, stack.settings.events_queue_url or "", "amazon_events")
+        if totals["delivered"] or totals["failed"]:
+            say(f"{now:%H:%M:%S} amazon_events: {totals['delivered']} delivered, {totals['failed']} failed")
+        time.sleep(poll_seconds)
+
+
+def run_demo(*, keep_running: bool = False, say: Say = print, after: Callable[[], None] | None = None) -> int:
+    apply_environment({"POWERTOOLS_LOG_LEVEL": "WARNING"})  # the demo prints its own summary
+    with local_stack(odoo_company="Blue Mug Co.") as stack:
+        settings = stack.settings
+        say("local stack up:")
+        say(f"  AWS (moto server)   {settings.aws_endpoint_url}")
+        say(f"  SP-API sandbox      {settings.sp_api_endpoint}")
+        odoo_kind = "Odoo test double" if stack.odoo_double else "Odoo"
+        say(f"  {odoo_kind:19} {settings.odoo_url} (db {settings.odoo_db}, {settings.odoo_protocol.value})")
+        load_demo_sellers(stack, say)
+        run_every_job(stack, say)
+        deliver_sample_notifications(stack, say)
+        if after is not None:
+            after()
+        if keep_running:
+            try:
+                serve(stack, say)
+            except KeyboardInterrupt:
+                say("stopped")
+    return 0
