@@ -8,16 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache, cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from amazon_odoo.adapters.amazon.clients import ClientFactory, SellerCredentials
-from amazon_odoo.adapters.amazon.gateway import SpApiGateway
-from amazon_odoo.adapters.aws.clients import AwsTarget, dynamodb_client, secretsmanager_client, sqs_client
-from amazon_odoo.adapters.aws.queues import SqsWorkQueue
-from amazon_odoo.adapters.aws.secrets import SecretsManagerStore, resolve_secret_ref
-from amazon_odoo.adapters.aws.state import DynamoStateStore
-from amazon_odoo.adapters.odoo.gateway import OdooGateway
-from amazon_odoo.adapters.odoo.transports import transport_from_settings
 from amazon_odoo.config import Job, Schedule, SellerConfig, Unit
 from amazon_odoo.domain.errors import ConfigError, PermanentError
 from amazon_odoo.domain.jobs import JobRequest
@@ -28,6 +20,15 @@ from amazon_odoo.services.jobs import JobContext, run_job
 from amazon_odoo.services.notifications import NotificationHandler, NotificationRouter
 from amazon_odoo.services.sellers import LoadReport, load_sellers
 from amazon_odoo.settings import Settings, get_settings, read_env
+
+if TYPE_CHECKING:  # the adapters are imported where they are first built, not at cold start
+    from amazon_odoo.adapters.amazon.clients import ClientFactory
+    from amazon_odoo.adapters.amazon.gateway import SpApiGateway
+    from amazon_odoo.adapters.aws.clients import AwsTarget
+    from amazon_odoo.adapters.aws.queues import SqsWorkQueue
+    from amazon_odoo.adapters.aws.secrets import SecretsManagerStore
+    from amazon_odoo.adapters.aws.state import DynamoStateStore
+    from amazon_odoo.adapters.odoo.gateway import OdooGateway
 
 # Jobs that run for every seller on the template's own schedule, whatever the sellers file says.
 ALWAYS_ON = {CHECK_CONNECTIONS: Schedule(enabled=True, interval=1, unit=Unit.HOURS)}
@@ -43,10 +44,15 @@ class Container:
     # ---------------------------------------------------------------- AWS
     @cached_property
     def aws(self) -> AwsTarget:
+        from amazon_odoo.adapters.aws.clients import AwsTarget
+
         return AwsTarget.from_settings(self.settings)
 
     @cached_property
     def state(self) -> DynamoStateStore:
+        from amazon_odoo.adapters.aws.clients import dynamodb_client
+        from amazon_odoo.adapters.aws.state import DynamoStateStore
+
         return DynamoStateStore(
             self.settings.state_table,
             dynamodb_client(self.aws),
@@ -55,10 +61,16 @@ class Container:
 
     @cached_property
     def secrets(self) -> SecretsManagerStore:
+        from amazon_odoo.adapters.aws.clients import secretsmanager_client
+        from amazon_odoo.adapters.aws.secrets import SecretsManagerStore
+
         return SecretsManagerStore(secretsmanager_client(self.aws), self.settings.secrets_prefix)
 
     @cached_property
     def work_queue(self) -> SqsWorkQueue:
+        from amazon_odoo.adapters.aws.clients import sqs_client
+        from amazon_odoo.adapters.aws.queues import SqsWorkQueue
+
         if not self.settings.work_queue_url:
             raise ConfigError(
                 "WORK_QUEUE_URL is not set",
@@ -95,6 +107,9 @@ class Container:
     # ---------------------------------------------------------------- Amazon and Odoo
     def amazon(self, seller: SellerConfig) -> SpApiGateway:
         if seller.id not in self._amazon:
+            from amazon_odoo.adapters.amazon.clients import SellerCredentials
+            from amazon_odoo.adapters.amazon.gateway import SpApiGateway
+            from amazon_odoo.adapters.aws.secrets import resolve_secret_ref
 
             def resolve(ref: str) -> str:
                 return resolve_secret_ref(ref, self.secrets, {})
@@ -111,10 +126,15 @@ class Container:
 
     @cached_property
     def amazon_clients(self) -> ClientFactory:
+        from amazon_odoo.adapters.amazon.clients import ClientFactory
+
         return ClientFactory(self.settings)
 
     @cached_property
     def odoo(self) -> OdooGateway | None:
+        from amazon_odoo.adapters.odoo.gateway import OdooGateway
+        from amazon_odoo.adapters.odoo.transports import transport_from_settings
+
         if not self.settings.odoo_configured:
             return None
         password = self.settings.odoo_password

@@ -39,7 +39,9 @@ def test_invalid_sellers_file_stores_nothing(stack: LocalStack, monkeypatch: pyt
         compose().load_sellers(bad)
     # valid shape, but a credential it references is not there: still nothing stored
     monkeypatch.delenv("LWA_CLIENT_ID", raising=False)
-    with pytest.raises(ConfigError, match=r"seller mugs-us: credentials\.lwa_client_id: environment variable"):
+    with pytest.raises(
+        ConfigError, match=r"seller mugs-us: credentials\.lwa_client_id: environment variable"
+    ):
         compose().load_sellers(example())
     assert compose().state.list_sellers() == []
 
