@@ -1,0 +1,155 @@
+"""One StateStore contract, run against the in-memory fake and DynamoDB on moto server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from amazon_odoo.config import parse_sellers_file
+from amazon_odoo.domain.errors import ConflictError
+from amazon_odoo.domain.state import Checkpoint, JobRun, LogEntry, LogLevel, RunStatus
+from tests.contract.aws_fixtures import Clock
+
+
+def seller(seller_id: str, name: str = "Seller") -> Any:
+    raw = {
+        "sellers": [
+            {
+                "id": seller_id,
+                "name": name,
+                "merchant_id": "A1B2C3D4E5",
+                "region": "EU",
+                "credentials": {
+                    "lwa_client_id": "secret:x/id",
+                    "lwa_client_secret": "secret:x/secret",
+                    "refresh_token": "secret:x/token",
+                },
+                "odoo": {"company": "My Company"},
+                "marketplaces": [
+                    {"id": "A1PA6795UKMFR9", "stock_caps": {"SKU-1": {"type": "fixed", "value": 5}}}
+                ],
+            }
+        ]
+    }
+    return parse_sellers_file(raw).sellers[0]
+
+
+def test_sellers_replace_get_list_and_drop(state_store: Any) -> None:
+    a, b = seller("a"), seller("b")
+    state_store.replace_sellers([b, a])
+    assert [s.id for s in state_store.list_sellers()] == ["a", "b"]
+    assert state_store.get_seller("a") == a  # round-trips every option
+    state_store.replace_sellers([seller("a", "Renamed")])
+    assert [s.name for s in state_store.list_sellers()] == ["Renamed"]
+    assert state_store.get_seller("b") is None
+    assert state_store.get_seller("nobody") is None
+
+
+def test_checkpoint_optimistic_locking(state_store: Any, clock: Clock) -> None:
+    assert state_store.get_checkpoint("a", "import_orders") is None
+    first = state_store.save_checkpoint(
+        Checkpoint(seller_id="a", job="import_orders", window_start=clock.now, next_token="page-2")
+    )
+    assert first.version == 1 and first.updated_at == clock.now
+    assert state_store.get_checkpoint("a", "import_orders") == first
+    with pytest.raises(ConflictError):  # someone else creates it too
+        state_store.save_checkpoint(Checkpoint(seller_id="a", job="import_orders"))
+    second = state_store.save_checkpoint(first.model_copy(update={"cursor": clock.now, "next_token": None}))
+    assert second.version == 2 and state_store.get_checkpoint("a", "import_orders").next_token is None
+    with pytest.raises(ConflictError):  # a writer holding the stale version 1 loses
+        state_store.save_checkpoint(first)
+    # scopes are separate cursors
+    other = state_store.save_checkpoint(Checkpoint(seller_id="a", job="import_orders", scope="ATVPDKIKX0DER"))
+    assert other.version == 1 and state_store.get_checkpoint("a", "import_orders").version == 2
+
+
+def test_leases_expire_and_belong_to_their_owner(state_store: Any, clock: Clock) -> None:
+    assert state_store.acquire_lease("order-1", "worker-1", 60)
+    assert not state_store.acquire_lease("order-1", "worker-2", 60)
+    assert state_store.acquire_lease("order-1", "worker-1", 60)  # renew
+    clock.advance(seconds=61)
+    assert state_store.acquire_lease("order-1", "worker-2", 60)  # expired: taken over
+    state_store.release_lease("order-1", "worker-1")  # not the owner any more: no effect
+    assert not state_store.acquire_lease("order-1", "worker-3", 60)
+    state_store.release_lease("order-1", "worker-2")
+    assert state_store.acquire_lease("order-1", "worker-3", 60)
+    assert state_store.acquire_lease("order-2", "worker-1", 60, now=clock.now)
+
+
+def test_job_runs_last_and_history(state_store: Any, clock: Clock) -> None:
+    older = state_store.start_run(JobRun(seller_id="a", job="import_orders", started_at=clock.now))
+    clock.advance(minutes=15)
+    newer = state_store.start_run(JobRun(seller_id="a", job="import_orders", started_at=clock.now))
+    # the older run finishing late does not replace the newer one as "last"
+    state_store.finish_run(older.model_copy(update={"status": RunStatus.FAILED, "finished_at": clock.now}))
+    assert state_store.last_runs("a")["import_orders"].run_id == newer.run_id
+    done = state_store.finish_run(
+        newer.model_copy(
+            update={"status": RunStatus.SUCCEEDED, "finished_at": clock.now, "counts": {"orders": 3}}
+        )
+    )
+    clock.advance(minutes=1)
+    other = state_store.start_run(JobRun(seller_id="a", job="export_stock", started_at=clock.now))
+    last = state_store.last_runs("a")
+    assert last["import_orders"] == done and last["export_stock"] == other
+    assert [r.run_id for r in state_store.list_runs("a", "import_orders")] == [newer.run_id, older.run_id]
+    assert [r.run_id for r in state_store.list_runs("a", limit=2)] == [other.run_id, newer.run_id]
+    assert state_store.list_runs("a", "import_orders")[1].status is RunStatus.FAILED
+    assert state_store.last_runs("b") == {}
+
+
+def test_log_book_filters_order_limit_and_ttl(state_store: Any, clock: Clock) -> None:
+    state_store.replace_sellers([seller("a"), seller("b")])
+    for n in range(5):
+        state_store.add_log(
+            LogEntry(
+                at=clock.now,
+                seller_id="a",
+                job="import_orders" if n % 2 else "export_stock",
+                level=LogLevel.ERROR if n == 4 else LogLevel.INFO,
+                record_ref=f"order {n}",
+                message=f"entry {n}",
+                resolution="do this" if n == 4 else "",
+                details={"n": n},
+            )
+        )
+        clock.advance(seconds=1)
+    state_store.add_log(LogEntry(at=clock.now, seller_id="b", message="b's entry"))
+    clock.advance(seconds=1)
+    state_store.add_log(LogEntry(at=clock.now, job="amazon_events", message="no seller"))
+
+    entries = state_store.list_logs("a")
+    assert [e.message for e in entries] == [f"entry {n}" for n in (4, 3, 2, 1, 0)]
+    assert entries[0].resolution == "do this" and entries[0].details == {"n": 4}
+    assert [e.message for e in state_store.list_logs("a", job="import_orders")] == ["entry 3", "entry 1"]
+    assert [e.record_ref for e in state_store.list_logs("a", level=LogLevel.ERROR)] == ["order 4"]
+    assert len(state_store.list_logs("a", limit=2)) == 2
+    assert [e.message for e in state_store.list_logs(limit=3)] == ["no seller", "b's entry", "entry 4"]
+    clock.advance(days=91)  # past the retention: hidden even before DynamoDB's TTL sweeper deletes them
+    assert state_store.list_logs("a") == []
+    assert state_store.list_logs() == []
+
+
+def test_job_run_history_expires_with_the_log_book(state_store: Any, clock: Clock) -> None:
+    state_store.start_run(JobRun(seller_id="a", job="import_orders", started_at=clock.now))
+    clock.advance(days=91)
+    assert state_store.list_runs("a", "import_orders") == []
+    assert "import_orders" in state_store.last_runs("a")  # the summary stays for 'status'
+
+
+def test_ttl_attribute_is_written_for_dynamodb(state_store: Any, clock: Clock) -> None:
+    from amazon_odoo.adapters.aws.state import DynamoStateStore
+
+    if not isinstance(state_store, DynamoStateStore):
+        pytest.skip("TTL is DynamoDB's attribute")
+    state_store.add_log(LogEntry(at=clock.now, seller_id="a", message="m"))
+    client, table = state_store._client, state_store._table
+    items = client.query(
+        TableName=table,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "LOG#a"}},
+    )["Items"]
+    expected = int((clock.now + timedelta(days=90)).timestamp())
+    assert int(items[0]["ttl"]["N"]) == expected
