@@ -178,3 +178,21 @@ def test_cli_sellers_load_refuses_invalid_file(
     err = capsys.readouterr().err
     assert "seller mugs-us: schedules.import_orders: every: 'often'" in err and "nothing was stored" in err
     assert compose().seller("mugs-us").schedules.import_orders.every == "15 minutes"
+
+
+def test_local_runner_fires_due_schedules_and_drains_events(stack: LocalStack) -> None:
+    from amazon_odoo.local.demo import serve, shell_environment
+
+    app = compose()
+    before = app.state.list_runs("mugs-us", "check_connections", limit=100)
+    feed_finished = read_event(EVENTS / "order_change.json")["Records"][1]["body"]
+    stack.send_notification(feed_finished.replace("a8c6f1d2", "0c0c0c0c"))  # a new notification id
+    said: list[str] = []
+    # the last check ran less than an hour ago: not due; the queued notification is delivered
+    serve(stack, said.append, poll_seconds=0, rounds=1)
+    assert len(app.state.list_runs("mugs-us", "check_connections", limit=100)) == len(before)
+    assert any("amazon_events: 1 delivered" in line for line in said)
+    env = shell_environment(stack)
+    assert env["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:") and env["ODOO_URL"].startswith(
+        "http://127.0.0.1:"
+    )

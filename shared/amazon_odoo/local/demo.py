@@ -80,12 +80,14 @@ def deliver_sample_notifications(stack: LocalStack, say: Say) -> None:
     say(f"  amazon_events: {totals['delivered']} delivered, {totals['failed']} left for redelivery")
 
 
-def serve(stack: LocalStack, say: Say, *, poll_seconds: float = 5.0) -> None:
+def serve(stack: LocalStack, say: Say, *, poll_seconds: float = 5.0, rounds: int | None = None) -> None:
     """Fire due schedules and drain the events queue until interrupted (the local runner)."""
     from amazon_odoo.bootstrap import JOBS, compose
 
     say("local runner: firing schedules and draining the events queue; Ctrl-C stops")
-    while True:
+    done = 0
+    while rounds is None or done < rounds:
+        done += 1
         app = compose()
         now = datetime.now(UTC)
         for seller in app.state.list_sellers():
@@ -100,6 +102,27 @@ def serve(stack: LocalStack, say: Say, *, poll_seconds: float = 5.0) -> None:
         if totals["delivered"] or totals["failed"]:
             say(f"{now:%H:%M:%S} amazon_events: {totals['delivered']} delivered, {totals['failed']} failed")
         time.sleep(poll_seconds)
+
+
+def shell_environment(stack: LocalStack) -> dict[str, str]:
+    """What another shell needs to point the CLI at the running local stack."""
+    s = stack.settings
+    env = {
+        "AWS_ENDPOINT_URL": s.aws_endpoint_url or "",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": s.aws_region,
+        "SP_API_ENDPOINT": s.sp_api_endpoint or "",
+        "LWA_ENDPOINT": s.lwa_endpoint or "",
+        "EVENTS_QUEUE_URL": s.events_queue_url or "",
+        "WORK_QUEUE_URL": s.work_queue_url or "",
+        "ODOO_URL": s.odoo_url or "",
+        "ODOO_DB": s.odoo_db or "",
+        "ODOO_USERNAME": s.odoo_username or "",
+    }
+    if stack.odoo_double is not None:
+        env["ODOO_PASSWORD"] = s.odoo_password or ""
+    return env
 
 
 def run_demo(*, keep_running: bool = False, say: Say = print, after: Callable[[], None] | None = None) -> int:
@@ -117,6 +140,8 @@ def run_demo(*, keep_running: bool = False, say: Say = print, after: Callable[[]
         if after is not None:
             after()
         if keep_running:
+            say("to use the CLI against this stack from another shell:")
+            say("  " + " ".join(f"{k}={v}" for k, v in shell_environment(stack).items()))
             try:
                 serve(stack, say)
             except KeyboardInterrupt:

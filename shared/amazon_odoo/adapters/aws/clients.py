@@ -193,6 +193,7 @@ NOT_FOUND = frozenset(
     }
 )
 CONDITION_FAILED = frozenset({"ConditionalCheckFailedException"})
+NO_CREDENTIALS = frozenset({"NoCredentials"})
 
 _KIND_OF_RESOURCE = {"dynamodb": "table", "sqs": "queue", "secretsmanager": "secret", "s3": "bucket"}
 _CREATE_HINT = {
@@ -250,6 +251,13 @@ AWS_FAILURES: tuple[AwsRule, ...] = (
         RetryableError,
         "AWS {service} is temporarily unavailable ({code}) for {kind} {resource}",
         "nothing to do: the work is retried",
+    ),
+    AwsRule(
+        NO_CREDENTIALS,
+        PermanentError,
+        "no AWS credentials to reach {kind} {resource}",
+        "run with AWS credentials (a profile, or the function's role), or set AWS_ENDPOINT_URL to a local "
+        "endpoint such as the one `amazon-odoo demo` starts",
     ),
     AwsRule(
         ACCESS_DENIED,
@@ -328,7 +336,7 @@ def aws_error(
             status=status,
         )
     elif isinstance(exc, NoCredentialsError):
-        failure = AwsFailure(service, "", "AccessDenied", str(exc), resource)
+        failure = AwsFailure(service, "", "NoCredentials", str(exc), resource)
     elif isinstance(exc, ConnectionError | EndpointConnectionError | ReadTimeoutError):
         failure = AwsFailure(service, "", "", str(exc), resource)
     else:
