@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import inspect
 import json
-import threading
 import traceback
 import xmlrpc.client
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from amazon_odoo.local.odoo_double.errors import AccessDenied, InternalError, OdooError, UserError
 from amazon_odoo.local.odoo_double.models import check_private, seed
 from amazon_odoo.local.odoo_double.orm import Database, Model
+from amazon_odoo.local.serving import LoopbackServer
 
 RPC_VERSION = 1
 
@@ -41,30 +41,20 @@ class OdooDouble:
         self.db = Database(name=db, version=version)
         self._keys = keys
         seed(self.db, users, keys, company=company)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: LoopbackServer | None = None
 
     # ------------------------------------------------------------------------------------------ lifecycle
 
     def start(self) -> OdooDouble:
-        if self._server is None:
+        if self._serving is None:
             handler = type("Handler", (_Handler,), {"double": self})
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-            self._server.daemon_threads = True
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, name="odoo-double", daemon=True
-            )
-            self._thread.start()
+            self._serving = LoopbackServer(handler, name="odoo-double")
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if self._serving is not None:
+            self._serving.stop()
+            self._serving = None
 
     def __enter__(self) -> OdooDouble:
         return self.start()
@@ -74,10 +64,9 @@ class OdooDouble:
 
     @property
     def url(self) -> str:
-        if self._server is None:
+        if self._serving is None:
             raise RuntimeError("the Odoo double is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._serving.url
 
     # ------------------------------------------------------------------------------------------ helpers
 

@@ -9,7 +9,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -32,6 +32,7 @@ from amazon_odoo.local.sandbox.notifications import notification_violations
 from amazon_odoo.local.sandbox.ratelimit import RateLimiter, format_rate, plan_from_description
 from amazon_odoo.local.sandbox.routing import Route, RouteTable, build_routes
 from amazon_odoo.local.sandbox.state import SandboxState, load_scenario
+from amazon_odoo.local.serving import LoopbackServer
 from amazon_odoo.settings import load_settings
 
 LWA_OPERATION = "lwaToken"
@@ -91,35 +92,23 @@ class SpApiSandbox:
         self.requests: list[RecordedCall] = []
         self._injections: dict[str, deque[Injection]] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: LoopbackServer | None = None
         self.url = ""
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
     def start(self, port: int = 0, host: str = "127.0.0.1") -> SpApiSandbox:
-        handler = _make_handler(self)
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
-        self.url = f"http://{host}:{self._server.server_address[1]}"
-        self.state.base_url = self.url
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="spapi-sandbox",
-            daemon=True,
+        self._serving = LoopbackServer(
+            _make_handler(self), name="spapi-sandbox", host=host, port=port, poll_interval=0.05
         )
-        self._thread.start()
+        self.url = self._serving.url
+        self.state.base_url = self.url
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        if self._serving is not None:
+            self._serving.stop()
+            self._serving = None
 
     def __enter__(self) -> SpApiSandbox:
         return self.start()
