@@ -106,7 +106,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.bootstrap import JOBS, compose
 
     app = compose()
     sellers = [app.seller(args.seller)] if args.seller else app.state.list_sellers()
@@ -122,6 +122,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             started = run.started_at if run else None
             next_run = _ago(schedule.next_after(started, now)) if schedule.enabled else "off"
             result = f"{run.status.value} {run.message}".strip() if run else "-"
+            if job not in JOBS:
+                result, next_run = "not in this version yet", "-"
             rows.append(
                 (
                     seller.id,
