@@ -32,6 +32,14 @@ def logs(level: LogLevel | None = None, job: str | None = None) -> list[Any]:
     return compose().state.list_logs(level=level, job=job, limit=500)
 
 
+@pytest.fixture
+def loaded(stack: LocalStack) -> LocalStack:
+    """The demo seller loaded (tests in this module may also run alone)."""
+    if compose().state.get_seller("mugs-us") is None:
+        load_demo_sellers(stack, lambda line: None)
+    return stack
+
+
 def test_invalid_sellers_file_stores_nothing(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = example()
     bad["sellers"][0]["marketplaces"][0]["stock_field"] = "lots"
@@ -60,7 +68,7 @@ def test_sellers_load_stores_config_and_secrets(
     assert "A3MUGSUS8ACCPT" in capsys.readouterr().out
 
 
-def test_check_connections_job_through_its_handler(stack: LocalStack) -> None:
+def test_check_connections_job_through_its_handler(loaded: LocalStack) -> None:
     result = invoke("check_connections", read_event(EVENTS / "schedule_check_connections.json"))
     (run,) = result["runs"]
     assert run["seller_id"] == "mugs-us"
@@ -74,7 +82,7 @@ def test_check_connections_job_through_its_handler(stack: LocalStack) -> None:
     assert last.status.value == "partial" and last.finished_at is not None
 
 
-def test_check_connections_reports_a_marketplace_the_seller_lacks(stack: LocalStack) -> None:
+def test_check_connections_reports_a_marketplace_the_seller_lacks(loaded: LocalStack) -> None:
     app = compose()
     seller = app.seller("mugs-us")
     german = seller.model_copy(
@@ -100,7 +108,7 @@ def scheduled_job(job: str, seller: str) -> Any:
     return JobRequest.from_event(scheduled_event(job, seller), default_job=job)
 
 
-def test_notifications_are_deduplicated_and_unknown_types_acknowledged(stack: LocalStack) -> None:
+def test_notifications_are_deduplicated_and_unknown_types_acknowledged(loaded: LocalStack) -> None:
     event = read_event(EVENTS / "order_change.json")
     first = invoke("amazon_events", event)
     assert first == {"batchItemFailures": []}
@@ -124,7 +132,7 @@ def test_a_body_that_is_no_notification_lands_in_the_log_book(stack: LocalStack)
 
 
 def test_a_retryable_failure_fails_only_its_record(
-    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+    loaded: LocalStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
 
@@ -153,7 +161,7 @@ def test_a_retryable_failure_fails_only_its_record(
     assert calls.count("retry-test-0") == 2 and calls.count("retry-test-1") == 1
 
 
-def test_cli_run_status_log_and_unknown_job(stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_run_status_log_and_unknown_job(loaded: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "check-connections", "--seller", "mugs-us"]) == 0
     assert "mugs-us check_connections: partial" in capsys.readouterr().out
     assert main(["status", "--seller", "mugs-us"]) == 0
@@ -181,10 +189,12 @@ def test_cli_sellers_load_refuses_invalid_file(
     assert compose().seller("mugs-us").schedules.import_orders.every == "15 minutes"
 
 
-def test_local_runner_fires_due_schedules_and_drains_events(stack: LocalStack) -> None:
+def test_local_runner_fires_due_schedules_and_drains_events(loaded: LocalStack) -> None:
+    stack = loaded
     from amazon_odoo.local.demo import serve, shell_environment
 
     app = compose()
+    app.run_job(scheduled_job("check_connections", "mugs-us"))  # ran just now: the next is an hour away
     before = app.state.list_runs("mugs-us", "check_connections", limit=100)
     feed_finished = read_event(EVENTS / "order_change.json")["Records"][1]["body"]
     stack.send_notification(feed_finished.replace("a8c6f1d2", "0c0c0c0c"))  # a new notification id
