@@ -177,7 +177,7 @@ def test_cli_run_status_log_and_unknown_job(loaded: LocalStack, capsys: pytest.C
 
 
 def test_cli_sellers_load_refuses_invalid_file(
-    stack: LocalStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    loaded: LocalStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = example()
     bad["sellers"][0]["schedules"]["import_orders"]["every"] = "often"
