@@ -153,3 +153,25 @@ def test_ttl_attribute_is_written_for_dynamodb(state_store: Any, clock: Clock) -
     )["Items"]
     expected = int((clock.now + timedelta(days=90)).timestamp())
     assert int(items[0]["ttl"]["N"]) == expected
+
+
+def test_more_sellers_than_one_transaction_holds(state_store: Any) -> None:
+    many = [seller(f"s{n:03d}") for n in range(120)]  # > 100 items: written in batches, not a transaction
+    state_store.replace_sellers(many)
+    assert [s.id for s in state_store.list_sellers()] == [s.id for s in many]
+    state_store.replace_sellers(many[:3])  # 117 deletions, again in batches
+    assert [s.id for s in state_store.list_sellers()] == ["s000", "s001", "s002"]
+    state_store.replace_sellers([])
+    assert state_store.list_sellers() == []
+
+
+def test_missing_table_is_permanent_and_names_it(aws_target: Any) -> None:
+    from amazon_odoo.adapters.aws.clients import dynamodb_client
+    from amazon_odoo.adapters.aws.state import DynamoStateStore
+    from amazon_odoo.domain.errors import PermanentError
+
+    store = DynamoStateStore("no-such-table", dynamodb_client(aws_target))
+    with pytest.raises(PermanentError) as info:
+        store.get_checkpoint("a", "import_orders")
+    assert "no-such-table" in str(info.value) and "STATE_TABLE" in info.value.resolution
+    assert not info.value.retryable
