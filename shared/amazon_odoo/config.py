@@ -144,6 +144,10 @@ class ServiceProducts(_Strict):
     shipping_discount: str = "Amazon Shipping Discount"
     promotion_discount: str = "Amazon Promotion Discount"
     gift_wrap: str = "Amazon Gift Wrap"
+    # the tax Amazon collects and remits itself (US marketplace facilitator): its own line, its own account
+    marketplace_tax: str = "Marketplace Facilitator Tax"
+    other_charges: str = "Amazon Other Charges"  # COD fee, delivery tip and other order-level charges
+    rounding: str = "Amazon Rounding Adjustment"  # cents Odoo's price precision or tax rounding cannot carry
 
 
 class ShippingPolicy(StrEnum):
@@ -316,6 +320,13 @@ class Schedules(_Strict):
         return [(job, self.for_job(job)) for job in Job]
 
 
+class TaxMode(StrEnum):
+    """How the seller's own Odoo sales taxes treat prices on this marketplace (not facilitator items)."""
+
+    PRICE_INCLUDED = "price_included"  # EU, UK, JP, AU...: Amazon prices include VAT/GST
+    PRICE_EXCLUDED = "price_excluded"  # NA: tax on top of the price
+
+
 class StockField(StrEnum):
     ON_HAND = "on_hand"
     FORECAST = "forecast"
@@ -354,6 +365,7 @@ class MarketplaceConfig(_Strict):
     pricelist: str | None = None  # default: created per marketplace in its currency
     sales_team: str | None = None
     fiscal_position: str | None = None
+    tax_mode: TaxMode | None = None  # default: price_excluded in region NA, price_included elsewhere
     analytic_distribution: dict[str, Decimal] = Field(default_factory=dict)
     stock_caps: dict[str, StockCap] = Field(default_factory=dict)
 
@@ -386,6 +398,12 @@ class MarketplaceConfig(_Strict):
     @property
     def currency(self) -> str:
         return MARKETPLACES[self.id][3]
+
+    @property
+    def effective_tax_mode(self) -> TaxMode:
+        if self.tax_mode is not None:
+            return self.tax_mode
+        return TaxMode.PRICE_EXCLUDED if self.region == "NA" else TaxMode.PRICE_INCLUDED
 
     @property
     def default_language(self) -> str:

@@ -74,6 +74,8 @@ def test_defaults_named_by_features() -> None:
     assert mp.default_language == "de_DE" and mp.currency == "EUR"
     assert seller.journal_code("A1PA6795UKMFR9") == "AMZde"
     assert seller.service_products.shipping == "Amazon Shipping"
+    assert seller.service_products.marketplace_tax == "Marketplace Facilitator Tax"
+    assert mp.effective_tax_mode.value == "price_included"  # EU prices include VAT
     assert seller.schedules.import_orders.enabled and seller.schedules.import_orders.every == "15 minutes"
     assert [job for job, _ in seller.schedules.items()] == list(Job)
 
@@ -168,3 +170,15 @@ def test_seller_config_is_frozen() -> None:
     with pytest.raises(ValueError, match="frozen"):
         seller.name = "other"  # type: ignore[misc]
     assert isinstance(seller, SellerConfig)
+
+
+def test_tax_mode_defaults_by_region_and_can_be_set() -> None:
+    data = minimal()
+    data["sellers"][0].update(region="NA")
+    data["sellers"][0]["marketplaces"] = [
+        {"id": "ATVPDKIKX0DER"},
+        {"id": "A2EUQ1WTGCTBG2", "tax_mode": "price_included"},
+    ]
+    us, ca = parse_sellers_file(data).sellers[0].marketplaces
+    assert us.effective_tax_mode.value == "price_excluded"
+    assert ca.effective_tax_mode.value == "price_included"
