@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
+from amazon_odoo.adapters.amazon.clients import SellerCredentials
+from amazon_odoo.adapters.amazon.gateway import SpApiGateway
 from amazon_odoo.adapters.aws.clients import clear_clients
 from amazon_odoo.bootstrap import compose
+from amazon_odoo.config import SellerConfig, parse_sellers_file
+from amazon_odoo.local.sandbox import SpApiSandbox
 from amazon_odoo.local.stack import LocalStack, local_stack
-from amazon_odoo.settings import get_settings
+from amazon_odoo.settings import get_settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = ROOT / "shared" / "amazon_odoo" / "local" / "scenarios" / "default.json"
 
 
 def _reset() -> None:
@@ -32,3 +43,35 @@ def stack() -> Iterator[LocalStack]:
         os.environ.clear()
         os.environ.update(saved)
         _reset()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SpApiSandbox]:
+    """A fresh SP-API sandbox with the default scenario."""
+    with SpApiSandbox() as sb:
+        yield sb
+
+
+@pytest.fixture
+def seller() -> SellerConfig:
+    raw: dict[str, Any] = yaml.safe_load((ROOT / "infrastructure" / "sellers.example.yaml").read_text())
+    raw["sellers"][0]["marketplaces"].append({"id": "A2EUQ1WTGCTBG2"})
+    return parse_sellers_file(raw).sellers[0]
+
+
+@pytest.fixture
+def amazon(sandbox: SpApiSandbox) -> SpApiGateway:
+    scenario = json.loads(SCENARIO.read_text())
+    credentials = SellerCredentials(
+        lwa_client_id=scenario["application"]["client_id"],
+        lwa_client_secret=scenario["application"]["client_secret"],
+        refresh_token=scenario["sellers"][0]["refresh_token"],
+    )
+    settings = load_settings(
+        {
+            "SP_API_ENDPOINT": sandbox.url,
+            "LWA_ENDPOINT": f"{sandbox.url}/auth/o2/token",
+            "AMAZON_MAX_WAIT_SECONDS": "0",
+        }
+    )
+    return SpApiGateway("mugs-us", credentials, "NA", settings)

@@ -2,58 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from amazon_odoo.adapters.amazon.clients import SellerCredentials
 from amazon_odoo.adapters.amazon.gateway import SpApiGateway
-from amazon_odoo.config import SellerConfig, parse_sellers_file
+from amazon_odoo.config import SellerConfig
 from amazon_odoo.domain.errors import ThrottledError
 from amazon_odoo.local.sandbox import SpApiSandbox
 from amazon_odoo.services.import_orders import JOB, poll_orders
 from amazon_odoo.services.jobs import run_job
-from amazon_odoo.settings import load_settings
 from tests.fakes import InMemoryStateStore, InMemoryWorkQueue
-
-ROOT = Path(__file__).resolve().parents[2]
-SCENARIO = ROOT / "shared" / "amazon_odoo" / "local" / "scenarios" / "default.json"
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SpApiSandbox]:
-    with SpApiSandbox() as sb:
-        yield sb
-
-
-@pytest.fixture
-def seller() -> SellerConfig:
-    raw: dict[str, Any] = yaml.safe_load((ROOT / "infrastructure" / "sellers.example.yaml").read_text())
-    raw["sellers"][0]["marketplaces"].append({"id": "A2EUQ1WTGCTBG2"})
-    return parse_sellers_file(raw).sellers[0]
-
-
-@pytest.fixture
-def amazon(sandbox: SpApiSandbox) -> SpApiGateway:
-    scenario = json.loads(SCENARIO.read_text())
-    credentials = SellerCredentials(
-        lwa_client_id=scenario["application"]["client_id"],
-        lwa_client_secret=scenario["application"]["client_secret"],
-        refresh_token=scenario["sellers"][0]["refresh_token"],
-    )
-    settings = load_settings(
-        {
-            "SP_API_ENDPOINT": sandbox.url,
-            "LWA_ENDPOINT": f"{sandbox.url}/auth/o2/token",
-            "AMAZON_MAX_WAIT_SECONDS": "0",
-        }
-    )
-    return SpApiGateway("mugs-us", credentials, "NA", settings)
 
 
 def ids(queue: InMemoryWorkQueue) -> list[str]:
