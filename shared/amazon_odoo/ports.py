@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from amazon_odoo.config import SellerConfig
@@ -61,6 +63,57 @@ class WorkQueue(Protocol):
     def send_batch(self, bodies: Sequence[Mapping[str, Any]]) -> int: ...
 
 
+@dataclass(frozen=True)
+class OrderRefsQuery:
+    """What one order needs from Odoo besides its products and partner (names/codes as configured)."""
+
+    company: str
+    service_prefix: str  # service products are ``__amazon__.service_<prefix>_<role>``
+    service_products: Mapping[str, str]  # role -> product name (roles as in ``config.ServiceProducts``)
+    price_include: bool  # the marketplace's tax mode: price-included (True) or excluded sales taxes
+    pricelist: str | None = None
+    warehouse: str | None = None  # stock.warehouse code
+    sales_team: str | None = None
+    payment_term: str | None = None
+    fiscal_position: str | None = None
+    language: str | None = None  # res.lang code; ignored when that language is not active in Odoo
+    countries: tuple[str, ...] = ()  # ISO codes of the addresses
+    states: tuple[tuple[str, str], ...] = ()  # (country code, state code or name)
+
+
+@dataclass(frozen=True)
+class OrderRefs:
+    """Database ids and settings answering :class:`OrderRefsQuery` (``None`` = not asked / not found)."""
+
+    company_id: int
+    currency: str  # the pricelist's currency, else the company's
+    currency_digits: int
+    price_digits: int  # decimal.precision "Product Price"
+    tax_rounding: str  # res.company tax_calculation_rounding_method
+    service_products: Mapping[str, int]
+    taxes: Mapping[Decimal, int]  # percent rate -> account.tax id (sale, percent, the asked price_include)
+    delivery_lines: bool  # sale.order.line has is_delivery (the delivery module)
+    pricelist_id: int | None = None
+    warehouse_id: int | None = None
+    team_id: int | None = None
+    payment_term_id: int | None = None
+    fiscal_position_id: int | None = None
+    language: str | None = None
+    countries: Mapping[str, int] = field(default_factory=dict)
+    states: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SaleOrderStatus:
+    """Where an Odoo sale order stands: enough to decide confirm / cancel."""
+
+    id: int
+    name: str
+    state: str  # draft | sent | sale | cancel
+    delivered: bool = False  # some delivery is done
+    invoiced: bool = False  # some invoice is posted
+
+
 class OdooGateway(Protocol):
     """Odoo at intent level (``adapters.odoo.gateway.OdooGateway``; tests use the Odoo double).
 
@@ -112,6 +165,21 @@ class OdooGateway(Protocol):
         self, company_id: int, prefix: str, names: Mapping[str, str]
     ) -> dict[str, int]: ...
     def post_note(self, model: str, res_id: int, body: str) -> int: ...
+
+    # orders in (issue 3): static references are cached per process (per gateway)
+    def order_refs(self, query: OrderRefsQuery) -> OrderRefs: ...
+    def products_by_sku(self, company_id: int, skus: Sequence[str]) -> dict[str, int]: ...
+    def create_products(self, company_id: int, products: Mapping[str, str]) -> dict[str, int]: ...
+    def forget_products(self, company_id: int) -> None: ...
+    def load_partner(
+        self,
+        external_id: str,
+        vals: Mapping[str, Any],
+        children: Sequence[tuple[str, Mapping[str, Any]]] = (),
+    ) -> int: ...
+    def sale_order_status(self, order_id: int, *, fulfilment: bool = False) -> SaleOrderStatus: ...
+    def confirm_orders(self, order_ids: Sequence[int]) -> None: ...
+    def cancel_orders(self, order_ids: Sequence[int]) -> None: ...
 
 
 class AmazonGateway(Protocol):

@@ -7,11 +7,13 @@ Names are unique per run (uuid), so the suite can run again and again on the sam
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import pytest
 
 from amazon_odoo.adapters.odoo import AMAZON_MODULE, OdooGateway, xmlid_name
 from amazon_odoo.domain.errors import PermanentError
+from amazon_odoo.ports import OrderRefsQuery
 from tests.contract.conftest_odoo import OdooTarget
 
 
@@ -213,3 +215,196 @@ def test_a_method_returning_none_is_a_success(
         odoo_gateway.call("ir.model.data", "toggle_noupdate", model="product.product", res_id=product) is None
     )
     assert odoo_gateway.search_read("ir.model.data", domain, ["noupdate"])[0]["noupdate"] is (not before)
+
+
+# ------------------------------------------------------------------------------- orders in (issue 3)
+
+
+def order_refs_query(company: str, **changes: object) -> OrderRefsQuery:
+    values: dict[str, object] = {
+        "company": company,
+        "service_prefix": "contract",
+        "service_products": {
+            "shipping": "Amazon Shipping (contract)",
+            "rounding": "Amazon Rounding (contract)",
+        },
+        "price_include": False,
+        "warehouse": "WH",
+        "payment_term": "Immediate Payment",
+        "language": "en_US",
+        "countries": ("US",),
+        "states": (("US", "WA"), ("US", "Washington"), ("US", "Nowhere")),
+    }
+    values.update(changes)
+    return OrderRefsQuery(**values)  # type: ignore[arg-type]
+
+
+def test_order_refs_resolve_in_few_reads_then_come_from_the_cache(
+    odoo_gateway: OdooGateway, company: tuple[int, str]
+) -> None:
+    odoo_gateway.create(
+        "account.tax",
+        [{"name": unique("Sales 13% "), "amount": 13.0, "type_tax_use": "sale", "price_include": False}],
+    )
+    odoo_gateway.server_version()
+    before = odoo_gateway.calls
+    refs = odoo_gateway.order_refs(order_refs_query(company[1]))
+    cold = odoo_gateway.calls - before
+    assert refs.company_id == company[0]
+    company_currency = odoo_gateway.read("res.company", [company[0]], ["currency_id"])[0]["currency_id"][1]
+    assert refs.currency == company_currency and refs.currency_digits == 2
+    assert refs.price_digits >= 2 and refs.tax_rounding in ("round_per_line", "round_globally")
+    [taxed] = odoo_gateway.read(
+        "account.tax", [refs.taxes[Decimal(13)]], ["amount", "price_include", "type_tax_use"]
+    )
+    assert (taxed["amount"], taxed["price_include"], taxed["type_tax_use"]) == (13.0, False, "sale")
+    assert set(refs.service_products) == {"shipping", "rounding"}
+    assert refs.delivery_lines is True  # delivery is installed in the double and the test database
+    [wh] = odoo_gateway.search_read("stock.warehouse", [("code", "=", "WH")], ["company_id"], limit=1)
+    assert refs.warehouse_id == wh["id"]
+    [term] = odoo_gateway.search_read("account.payment.term", [("name", "=", "Immediate Payment")], ["id"])
+    assert refs.payment_term_id == term["id"]
+    assert refs.language == "en_US"
+    us = odoo_gateway.search_read("res.country", [("code", "=", "US")], ["id"])[0]["id"]
+    assert refs.countries == {"US": us}
+    wa = odoo_gateway.search_read("res.country.state", [("code", "=", "WA"), ("country_id", "=", us)], ["id"])
+    assert refs.states == {("US", "WA"): wa[0]["id"], ("US", "Washington"): wa[0]["id"]}  # code or name
+    assert cold <= 14, cold
+    again = odoo_gateway.calls
+    assert odoo_gateway.order_refs(order_refs_query(company[1])) == refs
+    assert odoo_gateway.calls == again  # every static reference is cached per process
+    included = odoo_gateway.order_refs(order_refs_query(company[1], price_include=True))
+    assert refs.taxes[Decimal(13)] not in included.taxes.values()
+
+
+def test_order_refs_name_a_setting_that_matches_nothing(
+    odoo_gateway: OdooGateway, company: tuple[int, str]
+) -> None:
+    for setting in ("warehouse", "sales_team", "payment_term", "pricelist", "fiscal_position"):
+        missing = unique("NoSuch")
+        with pytest.raises(PermanentError) as caught:
+            odoo_gateway.order_refs(order_refs_query(company[1], **{setting: missing}))
+        assert missing in str(caught.value) and caught.value.code == "odoo.missing_reference"
+    assert odoo_gateway.order_refs(order_refs_query(company[1], language="xx_XX")).language is None
+
+
+def test_products_by_sku_one_read_cached_and_duplicates_refused(
+    odoo_gateway: OdooGateway, company: tuple[int, str]
+) -> None:
+    one, two, twin = unique("SKU-"), unique("SKU-"), unique("TWIN-")
+    ids = odoo_gateway.create(
+        "product.product",
+        [
+            {"name": one, "default_code": one},
+            {"name": two, "default_code": two},
+            {"name": "a", "default_code": twin},
+            {"name": "b", "default_code": twin},
+        ],
+    )
+    before = odoo_gateway.calls
+    assert odoo_gateway.products_by_sku(company[0], [one, two, "NOPE-" + one]) == {one: ids[0], two: ids[1]}
+    assert odoo_gateway.calls == before + 1
+    assert odoo_gateway.products_by_sku(company[0], [one, two]) == {one: ids[0], two: ids[1]}
+    assert odoo_gateway.calls == before + 1  # cached
+    with pytest.raises(PermanentError) as caught:
+        odoo_gateway.products_by_sku(company[0], [twin])
+    assert twin in str(caught.value) and caught.value.code == "odoo.duplicate_sku"
+
+
+def test_create_products_is_idempotent_and_storable(
+    odoo_gateway: OdooGateway, company: tuple[int, str]
+) -> None:
+    sku = unique("NEW-")
+    first = odoo_gateway.create_products(company[0], {sku: f"Product {sku}"})
+    second = odoo_gateway.create_products(company[0], {sku: f"Product {sku}"})
+    assert first == second and set(first) == {sku}
+    fields = odoo_gateway.dialect.product_type_fields()
+    [row] = odoo_gateway.read("product.product", [first[sku]], ["default_code", "name", *fields])
+    assert row["default_code"] == sku and row["name"] == f"Product {sku}"
+    if odoo_gateway.dialect.major >= 18:
+        assert row["type"] == "consu" and row["is_storable"] is True
+    else:
+        assert row["detailed_type"] == "product" and row["type"] == "product"
+    assert odoo_gateway.xmlid_map([xmlid_name("sku", sku)]) == {xmlid_name("sku", sku): first[sku]}
+    assert odoo_gateway.products_by_sku(company[0], [sku]) == first
+
+
+def test_load_partner_with_its_delivery_address_is_idempotent(odoo_gateway: OdooGateway) -> None:
+    key = unique("partner_")
+    us = odoo_gateway.search_read("res.country", [("code", "=", "US")], ["id"])[0]["id"]
+    vals = {
+        "name": unique("Jane "),
+        "email": "j@example.com",
+        "customer_rank": 1,
+        "country_id": us,
+        "is_company": False,
+    }
+    child = {"type": "delivery", "street": "1 Main St", "city": "Seattle", "zip": "98101", "country_id": us}
+    first = odoo_gateway.load_partner(
+        f"{AMAZON_MODULE}.{key}", vals, [(f"{AMAZON_MODULE}.{key}_delivery", child)]
+    )
+    second = odoo_gateway.load_partner(
+        f"{AMAZON_MODULE}.{key}", vals, [(f"{AMAZON_MODULE}.{key}_delivery", child)]
+    )
+    assert first == second
+    children = odoo_gateway.search_read(
+        "res.partner", [("parent_id", "=", first)], ["type", "city", "country_id"]
+    )
+    assert len(children) == 1 and children[0]["type"] == "delivery" and children[0]["city"] == "Seattle"
+    assert odoo_gateway.xmlid_map([key, f"{key}_delivery"]) == {
+        key: first,
+        f"{key}_delivery": children[0]["id"],
+    }
+    [row] = odoo_gateway.read("res.partner", [first], ["customer_rank", "country_id", "email"])
+    assert row["customer_rank"] == 1 and row["country_id"][0] == us
+
+
+def test_sale_order_status_confirm_and_cancel(
+    odoo_gateway: OdooGateway, partner: int, company: tuple[int, str]
+) -> None:
+    sku = unique("SO-")
+    product = odoo_gateway.create_products(company[0], {sku: sku})[sku]
+    amazon_id = unique("114-")
+    order = f"{AMAZON_MODULE}.{xmlid_name('order', amazon_id)}"
+    fields = ["id", "partner_id/.id", "client_order_ref", "order_line/id", "order_line/product_id/.id",
+              "order_line/product_uom_qty", "order_line/price_unit", "order_line/discount"]  # fmt: skip
+    [so] = odoo_gateway.load(
+        "sale.order", fields, [[order, str(partner), amazon_id, f"{order}_l1", str(product), "2", "9.5", "0"]]
+    )
+    status = odoo_gateway.sale_order_status(so, fulfilment=True)
+    assert (status.id, status.state, status.delivered, status.invoiced) == (so, "draft", False, False)
+    assert status.name
+    odoo_gateway.confirm_orders([so])
+    assert odoo_gateway.sale_order_status(so).state == "sale"
+    with pytest.raises(PermanentError):
+        odoo_gateway.confirm_orders([so])  # only quotations can be confirmed
+    odoo_gateway.cancel_orders([so])  # confirmed: no wizard with disable_cancel_warning
+    assert odoo_gateway.sale_order_status(so).state == "cancel"
+    pickings = odoo_gateway.search_read("stock.picking", [("sale_id", "=", so)], ["state"])
+    assert pickings and all(p["state"] == "cancel" for p in pickings)
+
+
+def test_sale_order_status_sees_a_done_delivery(
+    odoo_gateway: OdooGateway, partner: int, company: tuple[int, str]
+) -> None:
+    sku = unique("DLV-")
+    product = odoo_gateway.create_products(company[0], {sku: sku})[sku]
+    [so] = odoo_gateway.create(
+        "sale.order",
+        [
+            {
+                "partner_id": partner,
+                "order_line": [(0, 0, {"product_id": product, "product_uom_qty": 1, "price_unit": 5})],
+            }
+        ],
+    )
+    odoo_gateway.confirm_orders([so])
+    pickings = odoo_gateway.search_read("stock.picking", [("sale_id", "=", so)], ["move_ids"])
+    moves = [m for p in pickings for m in p["move_ids"]]
+    for move in odoo_gateway.read("stock.move", moves, ["product_uom_qty"]):
+        odoo_gateway.write("stock.move", [move["id"]], {"quantity": move["product_uom_qty"], "picked": True})
+    odoo_gateway.call(
+        "stock.picking", "button_validate", [p["id"] for p in pickings], context={"skip_sms": True}
+    )
+    status = odoo_gateway.sale_order_status(so, fulfilment=True)
+    assert status.state == "sale" and status.delivered and not status.invoiced

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from amazon_odoo.adapters.odoo.transports import OdooTransport
 from amazon_odoo.domain.errors import PermanentError, RetryableError
+from amazon_odoo.ports import OrderRefs, OrderRefsQuery, SaleOrderStatus
 
 AMAZON_MODULE = "__amazon__"
+PRODUCT_CACHE_SECONDS = 300.0  # SKU -> product id answers are reused this long (static references: always)
 _CONCURRENT = re.compile(r"could not serialize access|concurrent update|deadlock detected", re.IGNORECASE)
 _XMLID_SAFE = re.compile(r"[^a-z0-9_]+")
 
@@ -72,10 +76,14 @@ def _as_ids(value: Any) -> list[int]:
 class OdooGateway:
     """Intent-level access to one Odoo database as one user."""
 
-    def __init__(self, transport: OdooTransport) -> None:
+    def __init__(self, transport: OdooTransport, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.transport = transport
         self._version: tuple[int, str] | None = None
         self._lock = threading.Lock()
+        self._clock = clock
+        # per-process caches of references that rarely change (ids of companies, taxes, countries...)
+        self._refs: dict[tuple[Any, ...], Any] = {}
+        self._products: dict[tuple[int, str], tuple[int, float]] = {}
 
     def __repr__(self) -> str:
         return f"OdooGateway({self.transport!r})"
@@ -312,6 +320,376 @@ class OdooGateway:
                 source="odoo",
             )
         return dict(zip(roles, ids, strict=True))
+
+    # ------------------------------------------------------------------------------ orders in (issue 3)
+
+    def _cached(self, key: tuple[Any, ...], fetch: Callable[[], Any]) -> Any:
+        if key in self._refs:
+            return self._refs[key]
+        value = fetch()
+        self._refs[key] = value
+        return value
+
+    def _named(self, model: str, name: str, company_id: int, what: str, domain: Sequence[Any] = ()) -> int:
+        """The id of the record called ``name`` in the company (or shared by all companies); cached."""
+
+        def fetch() -> int:
+            rows = self.search_read(
+                model,
+                [*domain, ("name", "=", name), ("company_id", "in", [company_id, False])],
+                ["id"],
+                order="company_id, id",
+                context={"lang": "en_US"},
+            )
+            if not rows:
+                raise PermanentError(
+                    f"{what} {name!r} does not exist in Odoo for this company",
+                    record=f"{what} {name}",
+                    source="odoo",
+                    code="odoo.missing_reference",
+                    resolution=f"create the {what} in Odoo or change it in the sellers file, then retry",
+                )
+            return int(rows[0]["id"])
+
+        return int(self._cached((model, name, company_id, tuple(map(tuple, domain))), fetch))
+
+    def _company_settings(self, name: str) -> tuple[int, str, int, str]:
+        """(company id, currency code, currency digits, tax rounding method)."""
+
+        def fetch() -> tuple[int, str, int, str]:
+            company_id = self.company_id(name)
+            row = self.read("res.company", [company_id], ["currency_id", "tax_calculation_rounding_method"])[
+                0
+            ]
+            code, digits = self._currency(int(row["currency_id"][0]))
+            return (
+                company_id,
+                code,
+                digits,
+                str(row.get("tax_calculation_rounding_method") or "round_per_line"),
+            )
+
+        result: tuple[int, str, int, str] = self._cached(("company", name), fetch)
+        return result
+
+    def _currency(self, currency_id: int) -> tuple[str, int]:
+        def fetch() -> tuple[str, int]:
+            row = self.read("res.currency", [currency_id], ["name", "decimal_places"])[0]
+            return str(row["name"]), int(row.get("decimal_places") or 0)
+
+        result: tuple[str, int] = self._cached(("currency", currency_id), fetch)
+        return result
+
+    def order_refs(self, query: OrderRefsQuery) -> OrderRefs:
+        """Everything static an order needs, each kind of record read once per process (then cached).
+
+        A cold process makes about ten small reads; a warm one none unless a new country or state comes.
+        Names that do not exist raise PermanentError naming the setting."""
+        company_id, currency, currency_digits, rounding = self._company_settings(query.company)
+        pricelist_id = None
+        if query.pricelist:
+            pricelist_id = self._named("product.pricelist", query.pricelist, company_id, "pricelist")
+            pricelist_currency = self._cached(
+                ("pricelist currency", pricelist_id),
+                lambda: int(
+                    self.read("product.pricelist", [pricelist_id], ["currency_id"])[0]["currency_id"][0]
+                ),
+            )
+            currency, currency_digits = self._currency(int(pricelist_currency))
+        warehouse_id = None
+        if query.warehouse:
+            code = query.warehouse
+            warehouse_id = int(
+                self._cached(
+                    ("stock.warehouse", code, company_id),
+                    lambda: self._one_id(
+                        "stock.warehouse",
+                        [("code", "=", code), ("company_id", "=", company_id)],
+                        f"warehouse {code}",
+                        "set marketplaces[].warehouse to the code of a warehouse of the seller's company",
+                    ),
+                )
+            )
+        team_id = (
+            self._named("crm.team", query.sales_team, company_id, "sales team") if query.sales_team else None
+        )
+        term_id = (
+            self._named("account.payment.term", query.payment_term, company_id, "payment term")
+            if query.payment_term
+            else None
+        )
+        fiscal_id = (
+            self._named("account.fiscal.position", query.fiscal_position, company_id, "fiscal position")
+            if query.fiscal_position
+            else None
+        )
+        return OrderRefs(
+            company_id=company_id,
+            currency=currency,
+            currency_digits=currency_digits,
+            price_digits=int(self._cached(("price digits",), self._price_digits)),
+            tax_rounding=rounding,
+            service_products=self._service_products(company_id, query.service_prefix, query.service_products),
+            taxes=self._taxes(company_id, query.price_include),
+            delivery_lines=bool(self._cached(("is_delivery",), self._has_delivery_lines)),
+            pricelist_id=pricelist_id,
+            warehouse_id=warehouse_id,
+            team_id=team_id,
+            payment_term_id=term_id,
+            fiscal_position_id=fiscal_id,
+            language=self._language(query.language) if query.language else None,
+            countries=self._countries(query.countries),
+            states=self._states(query.states),
+        )
+
+    def _one_id(self, model: str, domain: Sequence[Any], what: str, resolution: str) -> int:
+        rows = self.search_read(model, domain, ["id"], limit=1, order="id")
+        if not rows:
+            raise PermanentError(
+                f"{what} does not exist in Odoo",
+                record=what,
+                source="odoo",
+                code="odoo.missing_reference",
+                resolution=resolution,
+            )
+        return int(rows[0]["id"])
+
+    def _price_digits(self) -> int:
+        rows = self.search_read("decimal.precision", [("name", "=", "Product Price")], ["digits"], limit=1)
+        return int(rows[0]["digits"]) if rows else 2
+
+    def _has_delivery_lines(self) -> bool:
+        fields = self.call("sale.order.line", "fields_get", allfields=["is_delivery"], attributes=["type"])
+        return isinstance(fields, Mapping) and "is_delivery" in fields
+
+    def _service_products(self, company_id: int, prefix: str, names: Mapping[str, str]) -> dict[str, int]:
+        key = ("services", company_id, prefix, tuple(sorted(names.items())))
+        result: dict[str, int] = self._cached(
+            key, lambda: self.ensure_service_products(company_id, prefix, names)
+        )
+        return result
+
+    def _taxes(self, company_id: int, price_include: bool) -> dict[Decimal, int]:
+        def fetch() -> dict[Decimal, int]:
+            rows = self.search_read(
+                "account.tax",
+                [
+                    ("type_tax_use", "=", "sale"),
+                    ("amount_type", "=", "percent"),
+                    ("price_include", "=", price_include),
+                    ("company_id", "=", company_id),
+                ],
+                ["amount"],
+                order="sequence, id",
+            )
+            out: dict[Decimal, int] = {}
+            for row in rows:
+                out.setdefault(Decimal(str(row["amount"])).normalize(), int(row["id"]))
+            return out
+
+        result: dict[Decimal, int] = self._cached(("taxes", company_id, price_include), fetch)
+        return result
+
+    def _language(self, code: str) -> str | None:
+        def fetch() -> str | None:
+            rows = self.search_read("res.lang", [("code", "=", code)], ["code"], limit=1)
+            return code if rows else None
+
+        result: str | None = self._cached(("lang", code), fetch)
+        return result
+
+    def _countries(self, codes: Sequence[str]) -> dict[str, int]:
+        wanted = sorted({c.upper() for c in codes if c})
+        missing = [c for c in wanted if ("country", c) not in self._refs]
+        if missing:
+            rows = self.search_read("res.country", [("code", "in", missing)], ["code"])
+            found = {str(r["code"]).upper(): int(r["id"]) for r in rows}
+            for code in missing:
+                self._refs[("country", code)] = found.get(code)
+        return {c: self._refs[("country", c)] for c in wanted if self._refs[("country", c)] is not None}
+
+    def _states(self, states: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        wanted = sorted({(c.upper(), s) for c, s in states if c and s})
+        missing = [k for k in wanted if ("state", *k) not in self._refs]
+        if missing:
+            countries = self._countries([c for c, _ in missing])
+            names = sorted({s for _, s in missing})
+            rows = self.search_read(
+                "res.country.state",
+                [
+                    ("country_id", "in", sorted(set(countries.values()))),
+                    "|",
+                    ("code", "in", names),
+                    ("name", "in", names),
+                ],
+                ["code", "name", "country_id"],
+                context={"lang": "en_US"},
+            )
+            for country, state in missing:
+                hits = [
+                    int(r["id"])
+                    for r in rows
+                    if r["country_id"]
+                    and int(r["country_id"][0]) == countries.get(country)
+                    and state.casefold() in (str(r["code"]).casefold(), str(r["name"]).casefold())
+                ]
+                self._refs[("state", country, state)] = hits[0] if hits else None
+        return {k: self._refs[("state", *k)] for k in wanted if self._refs[("state", *k)] is not None}
+
+    def products_by_sku(self, company_id: int, skus: Sequence[str]) -> dict[str, int]:
+        """SKU -> product.product id (internal reference = SKU) for the company or shared products; one
+        search_read for the SKUs not cached. Answers are cached for PRODUCT_CACHE_SECONDS.
+
+        ``default_code`` is not unique in Odoo: two active products with one SKU raise PermanentError."""
+        now = self._clock()
+        out: dict[str, int] = {}
+        todo: list[str] = []
+        for sku in dict.fromkeys(skus):
+            hit = self._products.get((company_id, sku))
+            if hit is not None and now - hit[1] < PRODUCT_CACHE_SECONDS:
+                out[sku] = hit[0]
+            else:
+                todo.append(sku)
+        if not todo:
+            return out
+        rows = self.search_read(
+            "product.product",
+            [("default_code", "in", todo), ("company_id", "in", [company_id, False])],
+            ["default_code"],
+            order="id",
+        )
+        found: dict[str, list[int]] = {}
+        for row in rows:
+            found.setdefault(str(row["default_code"]), []).append(int(row["id"]))
+        duplicates = sorted(sku for sku, ids in found.items() if len(ids) > 1)
+        if duplicates:
+            raise PermanentError(
+                f"more than one Odoo product has the internal reference {', '.join(duplicates)}",
+                record=f"SKU {', '.join(duplicates)}",
+                source="odoo",
+                code="odoo.duplicate_sku",
+                resolution="give the internal reference (the seller SKU) to one product only "
+                "(archive or rename the others), then retry the order",
+            )
+        for sku, ids in found.items():
+            if sku in todo:
+                out[sku] = ids[0]
+                self._products[(company_id, sku)] = (ids[0], now)
+        return out
+
+    def forget_products(self, company_id: int) -> None:
+        """Drop the cached SKU answers of a company (after Odoo refused a product)."""
+        for key in [k for k in self._products if k[0] == company_id]:
+            del self._products[key]
+
+    def create_products(self, company_id: int, products: Mapping[str, str]) -> dict[str, int]:
+        """Storable products for unknown SKUs (``products``: SKU -> name) in one ``load``; external ids
+        ``__amazon__.sku_<SKU>`` make a concurrent or repeated creation update the same product."""
+        if not products:
+            return {}
+        type_vals = self.dialect.product_type_vals("storable")
+        type_fields = list(type_vals)
+        fields = ["id", "name", "default_code", *type_fields, "sale_ok", "invoice_policy", "company_id/.id"]
+        skus = list(products)
+        rows = [
+            [
+                f"{AMAZON_MODULE}.{xmlid_name('sku', sku)}",
+                products[sku],
+                sku,
+                *(type_vals[f] for f in type_fields),
+                "1",
+                "order",
+                str(company_id),
+            ]
+            for sku in skus
+        ]
+        ids = self.load("product.product", fields, rows)
+        if len(ids) != len(skus):
+            raise PermanentError(
+                f"products: Odoo returned {len(ids)} ids for {len(skus)} products",
+                record="products",
+                source="odoo",
+            )
+        now = self._clock()
+        for sku, product_id in zip(skus, ids, strict=True):
+            self._products[(company_id, sku)] = (product_id, now)
+        return dict(zip(skus, ids, strict=True))
+
+    def load_partner(
+        self,
+        external_id: str,
+        vals: Mapping[str, Any],
+        children: Sequence[tuple[str, Mapping[str, Any]]] = (),
+    ) -> int:
+        """Create or update a partner and its addresses (``children``: (external id, vals)) in one ``load``.
+
+        Values are ``res.partner`` fields; many2one values are database ids. Same external id, same partner:
+        concurrent loads never duplicate it (ODOO.md §3)."""
+        keys = [k for k in vals if k != "child_ids"]
+        child_keys: list[str] = []
+        for _, child in children:
+            child_keys += [k for k in child if k not in child_keys and k != "child_ids"]
+
+        def column(key: str, prefix: str = "") -> str:
+            return f"{prefix}{key}/.id" if key.endswith("_id") else f"{prefix}{key}"
+
+        fields = [
+            "id",
+            *(column(k) for k in keys),
+            "child_ids/id",
+            *(column(k, "child_ids/") for k in child_keys),
+        ]
+        head = [external_id, *(_cell(vals[k]) for k in keys)]
+        blank = [""] * len(head)
+        rows: list[list[str]] = []
+        for index, (child_id, child) in enumerate(children):
+            cells = [child_id, *(_cell(child.get(k)) for k in child_keys)]
+            rows.append((head if index == 0 else blank) + cells)
+        if not rows:
+            rows.append(head + [""] * (1 + len(child_keys)))
+        ids = self.load("res.partner", fields, rows)
+        return ids[0]
+
+    def sale_order_status(self, order_id: int, *, fulfilment: bool = False) -> SaleOrderStatus:
+        """State of a sale order; with ``fulfilment``, whether a delivery is done or an invoice posted
+        (up to 2 more reads, only when it has pickings / invoices)."""
+        rows = self.read("sale.order", [order_id], ["name", "state", "picking_ids", "invoice_ids"])
+        if not rows:
+            raise PermanentError(f"sale order {order_id} does not exist", record=f"sale.order {order_id}")
+        row = rows[0]
+        delivered = invoiced = False
+        if fulfilment and row.get("picking_ids"):
+            delivered = (
+                self.search_count("stock.picking", [("id", "in", row["picking_ids"]), ("state", "=", "done")])
+                > 0
+            )
+        if fulfilment and row.get("invoice_ids"):
+            invoiced = (
+                self.search_count(
+                    "account.move", [("id", "in", row["invoice_ids"]), ("state", "=", "posted")]
+                )
+                > 0
+            )
+        return SaleOrderStatus(
+            id=order_id,
+            name=str(row["name"]),
+            state=str(row["state"]),
+            delivered=delivered,
+            invoiced=invoiced,
+        )
+
+    def confirm_orders(self, order_ids: Sequence[int]) -> None:
+        """``action_confirm`` on draft orders (any number in one call)."""
+        if order_ids:
+            self.call("sale.order", "action_confirm", list(order_ids))
+
+    def cancel_orders(self, order_ids: Sequence[int]) -> None:
+        """Cancel in one call without the "send a cancellation e-mail" wizard (ODOO.md §6). Odoo does not
+        check deliveries or posted invoices: callers look at :meth:`sale_order_status` first."""
+        if order_ids:
+            self.call(
+                "sale.order", "action_cancel", list(order_ids), context={"disable_cancel_warning": True}
+            )
 
 
 def _major(raw: Any, text: str) -> int:

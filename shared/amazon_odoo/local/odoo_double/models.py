@@ -204,6 +204,7 @@ class ResCurrency(Model):
     _fields: ClassVar[dict[str, Field]] = {
         "name": Field("char", "Currency", required=True),
         "symbol": Field("char", "Symbol"),
+        "decimal_places": Field("integer", "Decimal Places", default=2),
         "active": Field("boolean", "Active", default=True),
     }
 
@@ -222,6 +223,33 @@ class ResCompany(Model):
         "currency_id": Field("many2one", "Currency", relation="res.currency", default=lambda env: 1),
         "country_id": Field("many2one", "Country", relation="res.country"),
         "stock_move_sms_validation": Field("boolean", "SMS Confirmation", default=True),
+        "tax_calculation_rounding_method": Field(
+            "selection",
+            "Tax Calculation Rounding Method",
+            default="round_per_line",
+            selection=(("round_per_line", "Round per Line"), ("round_globally", "Round Globally")),
+        ),
+    }
+
+
+@register
+class ResLang(Model):
+    _name = "res.lang"
+    _description = "Languages"
+    _fields: ClassVar[dict[str, Field]] = {
+        "name": Field("char", "Name", required=True),
+        "code": Field("char", "Locale Code", required=True),
+        "active": Field("boolean", "Active", default=True),
+    }
+
+
+@register
+class DecimalPrecision(Model):
+    _name = "decimal.precision"
+    _description = "Decimal Precision"
+    _fields: ClassVar[dict[str, Field]] = {
+        "name": Field("char", "Usage", required=True),
+        "digits": Field("integer", "Digits", default=2),
     }
 
 
@@ -458,7 +486,53 @@ class AccountTax(Model):
             default="sale",
             selection=(("sale", "Sales"), ("purchase", "Purchases"), ("none", "None")),
         ),
+        "sequence": Field("integer", "Sequence", default=1),
         "company_id": Field("many2one", "Company", relation="res.company", default=lambda env: 1),
+        "active": Field("boolean", "Active", default=True),
+    }
+
+
+@register
+class AccountPaymentTerm(Model):
+    _name = "account.payment.term"
+    _description = "Payment Terms"
+    _fields: ClassVar[dict[str, Field]] = {
+        "name": Field("char", "Payment Terms", required=True),
+        "company_id": Field("many2one", "Company", relation="res.company"),
+        "active": Field("boolean", "Active", default=True),
+    }
+
+
+@register
+class AccountFiscalPosition(Model):
+    _name = "account.fiscal.position"
+    _description = "Fiscal Position"
+    _fields: ClassVar[dict[str, Field]] = {
+        "name": Field("char", "Fiscal Position", required=True),
+        "company_id": Field("many2one", "Company", relation="res.company", default=_company),
+        "active": Field("boolean", "Active", default=True),
+    }
+
+
+@register
+class CrmTeam(Model):
+    _name = "crm.team"
+    _description = "Sales Team"
+    _fields: ClassVar[dict[str, Field]] = {
+        "name": Field("char", "Sales Team", required=True),
+        "company_id": Field("many2one", "Company", relation="res.company"),
+        "active": Field("boolean", "Active", default=True),
+    }
+
+
+@register
+class StockWarehouse(Model):
+    _name = "stock.warehouse"
+    _description = "Warehouse"
+    _fields: ClassVar[dict[str, Field]] = {
+        "name": Field("char", "Warehouse", required=True),
+        "code": Field("char", "Short Name", required=True),
+        "company_id": Field("many2one", "Company", relation="res.company", default=_company),
         "active": Field("boolean", "Active", default=True),
     }
 
@@ -654,6 +728,15 @@ class SaleOrder(MailThread):
         "company_id": Field("many2one", "Company", relation="res.company", default=_company),
         "pricelist_id": Field("many2one", "Pricelist", relation="product.pricelist"),
         "currency_id": Field("many2one", "Currency", relation="res.currency", default=lambda env: 1),
+        "warehouse_id": Field(
+            "many2one",
+            "Warehouse",
+            relation="stock.warehouse",
+            default=lambda env: min(env.db.table("stock.warehouse"), default=False),
+        ),
+        "team_id": Field("many2one", "Sales Team", relation="crm.team"),
+        "payment_term_id": Field("many2one", "Payment Terms", relation="account.payment.term"),
+        "fiscal_position_id": Field("many2one", "Fiscal Position", relation="account.fiscal.position"),
         "user_id": Field("many2one", "Salesperson", relation="res.users", default=lambda env: env.uid),
         "note": Field("html", "Terms and conditions"),
         "locked": Field("boolean", "Locked"),
@@ -1199,6 +1282,15 @@ def seed(db: Database, users: dict[str, str], api_keys: dict[str, str], company:
             "country_id": countries["US"],
         },
     )
+    make("res.lang", "base.lang_en", {"name": "English (US)", "code": "en_US"})
+    make("decimal.precision", "product.decimal_price", {"name": "Product Price", "digits": 2})
+    make("stock.warehouse", "stock.warehouse0", {"name": company, "code": "WH", "company_id": 1})
+    make("crm.team", "sales_team.team_sales_department", {"name": "Sales"})
+    for xmlid, name in (
+        ("account_payment_term_immediate", "Immediate Payment"),
+        ("account_payment_term_30days", "30 Days"),
+    ):
+        make("account.payment.term", f"account.{xmlid}", {"name": name})
     make("mail.message.subtype", "mail.mt_comment", {"name": "Discussions", "internal": False})
     make("mail.message.subtype", "mail.mt_note", {"name": "Note", "internal": True})
     gids: dict[str, int] = {}
