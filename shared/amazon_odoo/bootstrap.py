@@ -7,6 +7,7 @@ clients) and cleared by the local stack when it re-points the settings.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +17,13 @@ from amazon_odoo.domain.jobs import JobRequest
 from amazon_odoo.domain.state import JobRun
 from amazon_odoo.services.check_connections import JOB as CHECK_CONNECTIONS
 from amazon_odoo.services.check_connections import check_connections
+from amazon_odoo.services.import_orders import JOB as IMPORT_ORDERS
+from amazon_odoo.services.import_orders import poll_orders
 from amazon_odoo.services.jobs import JobContext, run_job
 from amazon_odoo.services.notifications import NotificationHandler, NotificationRouter
+from amazon_odoo.services.order_notifications import ORDER_CHANGE, order_change_handler
 from amazon_odoo.services.sellers import LoadReport, load_sellers
+from amazon_odoo.services.work import WorkConsumer
 from amazon_odoo.settings import Settings, get_settings, read_env
 
 if TYPE_CHECKING:  # the adapters are imported where they are first built, not at cold start
@@ -144,8 +149,11 @@ class Container:
 
     # ---------------------------------------------------------------- notifications
     def notification_handlers(self) -> dict[str, NotificationHandler]:
-        """Notification type → service. Issues 3-7 register ORDER_CHANGE, FEED_/REPORT_PROCESSING_FINISHED…"""
-        return {}
+        """Notification type -> service (issues 5-7 add FEED_/REPORT_PROCESSING_FINISHED, listings...)."""
+        return {ORDER_CHANGE: order_change_handler(self.amazon, self.work_queue)}
+
+    def work_consumer(self) -> WorkConsumer:
+        return WorkConsumer(self.state, lambda: self.odoo)
 
     def notification_router(self, lambda_context: Any = None) -> NotificationRouter:
         from amazon_odoo.adapters.aws.idempotency import once_per_notification
@@ -157,6 +165,10 @@ class Container:
     def job_body(self, job: str, seller: SellerConfig) -> Callable[[JobContext], None]:
         if job == CHECK_CONNECTIONS:
             return lambda ctx: check_connections(ctx, self.amazon(seller), self.odoo)
+        if job == IMPORT_ORDERS:
+            return lambda ctx: poll_orders(
+                ctx, self.amazon(seller), self.work_queue, self.state, datetime.now(UTC)
+            )
         raise _unknown_job(job)
 
     def run_job(self, request: JobRequest) -> list[JobRun]:
@@ -179,7 +191,7 @@ class Container:
         ]
 
 
-JOBS = {CHECK_CONNECTIONS}
+JOBS = {CHECK_CONNECTIONS, IMPORT_ORDERS}
 
 
 def _unknown_job(job: str) -> PermanentError:

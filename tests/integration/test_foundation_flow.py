@@ -118,7 +118,16 @@ def test_notifications_are_deduplicated_and_unknown_types_acknowledged(loaded: L
         record["messageId"] += "-redelivered"
     assert invoke("amazon_events", again) == {"batchItemFailures": []}
     assert len(logs(job="amazon_events")) == before  # the same notification ids: nothing handled twice
-    assert any("ORDER_CHANGE is not handled" in e.message for e in logs(job="amazon_events"))
+    assert any("FEED_PROCESSING_FINISHED is not handled" in e.message for e in logs(job="amazon_events"))
+    # the ORDER_CHANGE was fetched once and queued once for ingest_order, whatever the redeliveries
+    sqs = loaded.sqs()
+    queued = sqs.receive_message(QueueUrl=loaded.settings.work_queue_url, MaxNumberOfMessages=10)["Messages"]
+    orders = [json.loads(m["Body"])["order"]["orderId"] for m in queued]
+    assert orders == ["114-3941689-8772232"]
+    sqs.delete_message_batch(
+        QueueUrl=loaded.settings.work_queue_url,
+        Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(queued)],
+    )
 
 
 def test_a_body_that_is_no_notification_lands_in_the_log_book(stack: LocalStack) -> None:
@@ -207,3 +216,27 @@ def test_local_runner_fires_due_schedules_and_drains_events(loaded: LocalStack) 
     assert env["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:") and env["ODOO_URL"].startswith(
         "http://127.0.0.1:"
     )
+
+
+def test_one_order_through_both_doors_gives_one_sale_order(loaded: LocalStack) -> None:
+    from amazon_odoo.local.demo import seed_demo_odoo
+
+    seed_demo_odoo(lambda line: None)
+    app = compose()
+    order_id = "114-5820417-3390021"  # unshipped in the sandbox: the poll finds it
+    body = json.loads(read_event(EVENTS / "order_change.json")["Records"][0]["body"])
+    body["Payload"]["OrderChangeNotification"]["AmazonOrderId"] = order_id
+    for n in range(2):  # Amazon delivers at least once; the poll runs at the same time
+        body["NotificationMetadata"]["NotificationId"] = f"both-doors-{n}"
+        loaded.send_notification(json.dumps(body))
+    app.run_job(scheduled_job("import_orders", "mugs-us"))
+    drain_queue(loaded, loaded.settings.events_queue_url or "", "amazon_events")
+    totals = drain_queue(loaded, loaded.settings.work_queue_url or "", "ingest_order")
+    assert totals["delivered"] >= 3 and totals["failed"] == 0
+    odoo = app.odoo
+    assert odoo is not None
+    found = odoo.search_read("sale.order", [("client_order_ref", "=", order_id)], ["amount_total", "state"])
+    assert len(found) == 1 and found[0]["state"] == "sale"
+    assert round(found[0]["amount_total"], 2) == 39.94
+    # and its buyer never reached the log book
+    assert not any("Buyer" in e.message or "@" in e.message for e in logs())

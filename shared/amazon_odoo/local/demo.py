@@ -59,6 +59,60 @@ def load_demo_sellers(stack: LocalStack, say: Say) -> list[str]:
     return seller_ids
 
 
+DEMO_SKUS = {
+    "MUG-BLUE-12": "Stoneware Mug 12 oz, Blue",
+    "MUG-RED-12": "Stoneware Mug 12 oz, Red",
+    "COASTER-SET-4": "Cork Coaster Set of 4",
+    "TEAPOT-WHITE": "Porcelain Teapot 1 L, White",
+}
+
+
+def seed_demo_odoo(say: Say) -> None:
+    """The Odoo double gets what a seller's Odoo already has: the catalogue (by internal reference), and
+    the pricelist and sales team the example sellers file names. A real Odoo (ODOO_URL) is never seeded."""
+    from amazon_odoo.bootstrap import compose
+
+    odoo = compose().odoo
+    if odoo is None:
+        return
+    known = {p["default_code"] for p in odoo.search_read("product.product", [], ["default_code"])}
+    odoo.create(
+        "product.product",
+        [
+            {"name": name, "default_code": sku, "list_price": 10.0}
+            for sku, name in DEMO_SKUS.items()
+            if sku not in known
+        ],
+    )
+    usd = odoo.search_read("res.currency", [("name", "=", "USD")], ["id"])[0]["id"]
+    odoo.create("product.pricelist", [{"name": "Amazon.com (USD)", "currency_id": usd}])
+    odoo.create("crm.team", [{"name": "Amazon US"}])
+    say(
+        f"  Odoo double seeded: {len(DEMO_SKUS)} products by SKU, pricelist 'Amazon.com (USD)', team 'Amazon US'"
+    )
+
+
+def drain_work(stack: LocalStack, say: Say) -> None:
+    totals = drain_queue(stack, stack.settings.work_queue_url or "", "ingest_order")
+    say(f"  ingest_order: {totals['delivered']} work item(s) done, {totals['failed']} left for redelivery")
+
+
+def show_sale_orders(say: Say) -> None:
+    from amazon_odoo.bootstrap import compose
+
+    odoo = compose().odoo
+    if odoo is None:
+        return
+    orders = odoo.search_read(
+        "sale.order",
+        [("client_order_ref", "!=", False)],
+        ["name", "client_order_ref", "state", "amount_total"],
+    )
+    say(f"Odoo now holds {len(orders)} Amazon sale order(s):")
+    for o in orders:
+        say(f"  {o['name']:10} {o['client_order_ref']:20} {o['state']:8} {o['amount_total']:>10.2f}")
+
+
 def run_every_job(stack: LocalStack, say: Say) -> None:
     from amazon_odoo.bootstrap import JOBS
 
@@ -78,6 +132,7 @@ def deliver_sample_notifications(stack: LocalStack, say: Say) -> None:
     say(f"sent {len(bodies) + 1} notifications to the events queue ({len(bodies)} distinct, one duplicate)")
     totals = drain_queue(stack, stack.settings.events_queue_url or "", "amazon_events")
     say(f"  amazon_events: {totals['delivered']} delivered, {totals['failed']} left for redelivery")
+    drain_work(stack, say)
 
 
 def serve(stack: LocalStack, say: Say, *, poll_seconds: float = 5.0, rounds: int | None = None) -> None:
@@ -98,9 +153,13 @@ def serve(stack: LocalStack, say: Say, *, poll_seconds: float = 5.0, rounds: int
                 if job in JOBS and schedule.enabled and due <= now:
                     invoke(job, scheduled_event(job, seller.id))
                     say(f"{now:%H:%M:%S} ran {job} for {seller.id}")
-        totals = drain_queue(stack, stack.settings.events_queue_url or "", "amazon_events")
-        if totals["delivered"] or totals["failed"]:
-            say(f"{now:%H:%M:%S} amazon_events: {totals['delivered']} delivered, {totals['failed']} failed")
+        for queue, function in (
+            (stack.settings.events_queue_url, "amazon_events"),
+            (stack.settings.work_queue_url, "ingest_order"),
+        ):
+            totals = drain_queue(stack, queue or "", function)
+            if totals["delivered"] or totals["failed"]:
+                say(f"{now:%H:%M:%S} {function}: {totals['delivered']} delivered, {totals['failed']} failed")
         time.sleep(poll_seconds)
 
 
@@ -135,8 +194,12 @@ def run_demo(*, keep_running: bool = False, say: Say = print, after: Callable[[]
         odoo_kind = "Odoo test double" if stack.odoo_double else "Odoo"
         say(f"  {odoo_kind:19} {settings.odoo_url} (db {settings.odoo_db}, {settings.odoo_protocol.value})")
         load_demo_sellers(stack, say)
+        if stack.odoo_double is not None:
+            seed_demo_odoo(say)
         run_every_job(stack, say)
+        drain_work(stack, say)
         deliver_sample_notifications(stack, say)
+        show_sale_orders(say)
         if after is not None:
             after()
         if keep_running:
