@@ -181,7 +181,11 @@ class Container:
             sellers = [
                 s
                 for s in self.state.list_sellers()
-                if request.job in ALWAYS_ON or s.schedules.for_job(request.job).enabled
+                if request.job in ALWAYS_ON
+                or (
+                    s.schedules.for_job(request.job).enabled
+                    and (request.job != IMPORT_ORDERS or s.orders.auto_import)
+                )
             ]
         return [
             run_job(

@@ -72,3 +72,11 @@ def test_notification_without_order_id_is_permanent(seller: SellerConfig) -> Non
     broken = n.model_copy(update={"payload": {"OrderChangeNotification": {"Summary": {}}}})
     with pytest.raises(PermanentError, match="AmazonOrderId"):
         order_change_handler(lambda s: pytest.fail("no call"), InMemoryWorkQueue())(broken, seller)
+
+
+def test_orders_are_not_fetched_when_auto_import_is_off(seller: SellerConfig) -> None:
+    off = seller.model_copy(update={"orders": seller.orders.model_copy(update={"auto_import": False})})
+    with pytest.raises(SkipError, match="auto-import is off"):
+        order_change_handler(lambda s: pytest.fail("no call"), InMemoryWorkQueue())(
+            order_change("114-1"), off
+        )

@@ -53,6 +53,10 @@ def order_change_handler(
 ) -> NotificationHandler:
     def handle(notification: Notification, seller: SellerConfig) -> str:
         order_id, fulfilment, marketplace = order_change_summary(notification)
+        if not seller.orders.auto_import:
+            raise SkipError(
+                f"order {order_id}: auto-import is off for seller {seller.id} (orders.auto_import)"
+            )
         if fulfilment.upper() == "AFN":
             raise SkipError(f"order {order_id} is fulfilled by Amazon (FBA): not this connector's")
         if marketplace and marketplace not in {mp.id for mp in seller.marketplaces}:
