@@ -23,7 +23,6 @@ from amazon_odoo.services.jobs import JobContext, run_job
 from amazon_odoo.services.notifications import NotificationHandler, NotificationRouter
 from amazon_odoo.services.order_notifications import ORDER_CHANGE, order_change_handler
 from amazon_odoo.services.sellers import LoadReport, load_sellers
-from amazon_odoo.services.work import WorkConsumer
 from amazon_odoo.settings import Settings, get_settings, read_env
 
 if TYPE_CHECKING:  # the adapters are imported where they are first built, not at cold start
@@ -34,6 +33,7 @@ if TYPE_CHECKING:  # the adapters are imported where they are first built, not a
     from amazon_odoo.adapters.aws.secrets import SecretsManagerStore
     from amazon_odoo.adapters.aws.state import DynamoStateStore
     from amazon_odoo.adapters.odoo.gateway import OdooGateway
+    from amazon_odoo.services.work import WorkConsumer
 
 # Jobs that run for every seller on the template's own schedule, whatever the sellers file says.
 ALWAYS_ON = {CHECK_CONNECTIONS: Schedule(enabled=True, interval=1, unit=Unit.HOURS)}
@@ -153,6 +153,8 @@ class Container:
         return {ORDER_CHANGE: order_change_handler(self.amazon, self.work_queue)}
 
     def work_consumer(self) -> WorkConsumer:
+        from amazon_odoo.services.work import WorkConsumer  # the order mapping: only the consumer needs it
+
         return WorkConsumer(self.state, lambda: self.odoo)
 
     def notification_router(self, lambda_context: Any = None) -> NotificationRouter:
