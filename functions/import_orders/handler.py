@@ -4,8 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from amazon_odoo.bootstrap import compose
-from amazon_odoo.domain.jobs import JobRequest
+from amazon_odoo.bootstrap import run_scheduled
 from amazon_odoo.observability import get_logger, get_metrics
 
 logger = get_logger()
@@ -15,11 +14,4 @@ metrics = get_metrics()
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = JobRequest.from_event(event, default_job="import_orders")
-    runs = compose().run_job(request)
-    return {
-        "runs": [
-            run.model_dump(mode="json", include={"seller_id", "job", "status", "counts", "message"})
-            for run in runs
-        ]
-    }
+    return run_scheduled(event, "import_orders")

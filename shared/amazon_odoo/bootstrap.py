@@ -212,3 +212,10 @@ def _unknown_job(job: str) -> PermanentError:
 @cache
 def compose() -> Container:
     return Container(get_settings())
+
+
+def run_scheduled(event: dict[str, Any], job: str) -> dict[str, Any]:
+    """What every scheduled function does: read the schedule's input, run the job, summarise the runs."""
+    runs = compose().run_job(JobRequest.from_event(event, default_job=job))
+    fields = {"seller_id", "job", "status", "counts", "message"}
+    return {"runs": [run.model_dump(mode="json", include=fields) for run in runs]}
