@@ -29,7 +29,7 @@ def _print_table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> No
             print("  ".join("-" * w for w in widths))
 
 
-def _ago(when: datetime | None) -> str:
+def _utc_time(when: datetime | None) -> str:
     if when is None:
         return "never"
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
@@ -120,7 +120,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         for job, schedule in app.schedules_of(seller):
             run = last.get(job)
             started = run.started_at if run else None
-            next_run = _ago(schedule.next_after(started, now)) if schedule.enabled else "off"
+            next_run = _utc_time(schedule.next_after(started, now)) if schedule.enabled else "off"
             result = f"{run.status.value} {run.message}".strip() if run else "-"
             if job not in JOBS:
                 result, next_run = "not in this version yet", "-"
@@ -130,7 +130,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                     job,
                     "on" if schedule.enabled else "off",
                     schedule.every,
-                    _ago(started),
+                    _utc_time(started),
                     result,
                     next_run,
                 )
@@ -149,7 +149,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         return 0
     for e in entries:
         print(
-            f"{_ago(e.at)} {e.level.value.upper():7} {e.seller_id or '-'} {e.job or '-'} {e.record_ref or '-'}: "
+            f"{_utc_time(e.at)} {e.level.value.upper():7} {e.seller_id or '-'} {e.job or '-'} {e.record_ref or '-'}: "
             f"{e.message}"
         )
         if e.resolution:

@@ -35,7 +35,7 @@ class Notification(BaseModel):
         return self.notification_id
 
 
-def _ci(mapping: Mapping[str, Any], *names: str) -> Any:
+def get_ci(mapping: Mapping[str, Any], *names: str) -> Any:
     """Case-insensitive lookup of the first present key among ``names``."""
     lowered = {str(k).lower(): v for k, v in mapping.items()}
     for name in names:
@@ -47,7 +47,7 @@ def _ci(mapping: Mapping[str, Any], *names: str) -> Any:
 def _find_seller_id(payload: Any, depth: int = 0) -> str:
     if depth > 3 or not isinstance(payload, Mapping):
         return ""
-    direct = _ci(payload, "sellerId", "merchantId", "sellingPartnerId")
+    direct = get_ci(payload, "sellerId", "merchantId", "sellingPartnerId")
     if isinstance(direct, str) and direct:
         return direct
     for value in payload.values():
@@ -80,20 +80,20 @@ def decode_body(body: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
             record="notification body",
             resolution="only SP-API notifications belong on the events queue",
         )
-    detail = _ci(data, "detail")
-    if isinstance(detail, Mapping) and _ci(data, "detail-type", "source") is not None:
+    detail = get_ci(data, "detail")
+    if isinstance(detail, Mapping) and get_ci(data, "detail-type", "source") is not None:
         return dict(detail)
     return dict(data)
 
 
 def parse_notification(body: str | bytes | Mapping[str, Any]) -> Notification:
     data = decode_body(body)
-    ntype = _ci(data, "NotificationType")
-    payload = _ci(data, "Payload")
-    metadata = _ci(data, "NotificationMetadata") or {}
+    ntype = get_ci(data, "NotificationType")
+    payload = get_ci(data, "Payload")
+    metadata = get_ci(data, "NotificationMetadata") or {}
     if not isinstance(metadata, Mapping):
         metadata = {}
-    nid = _ci(metadata, "NotificationId")
+    nid = get_ci(metadata, "NotificationId")
     missing = [
         name
         for name, value in (
@@ -117,11 +117,11 @@ def parse_notification(body: str | bytes | Mapping[str, Any]) -> Notification:
         {
             "notification_id": str(nid),
             "notification_type": str(ntype).upper(),
-            "payload_version": str(_ci(data, "PayloadVersion") or ""),
-            "event_time": _ci(data, "EventTime"),
-            "publish_time": _ci(metadata, "PublishTime"),
-            "subscription_id": str(_ci(metadata, "SubscriptionId") or ""),
-            "application_id": str(_ci(metadata, "ApplicationId") or ""),
+            "payload_version": str(get_ci(data, "PayloadVersion") or ""),
+            "event_time": get_ci(data, "EventTime"),
+            "publish_time": get_ci(metadata, "PublishTime"),
+            "subscription_id": str(get_ci(metadata, "SubscriptionId") or ""),
+            "application_id": str(get_ci(metadata, "ApplicationId") or ""),
             "payload": dict(payload),
             "merchant_id": _find_seller_id(payload),
         }

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from amazon_odoo.local.aws import FAKE_CREDENTIALS
 from amazon_odoo.local.invoke import invoke, project_root
 from amazon_odoo.local.stack import LocalStack, drain_queue, local_stack, scheduled_event
 from amazon_odoo.settings import apply_environment
@@ -168,8 +169,7 @@ def shell_environment(stack: LocalStack) -> dict[str, str]:
     s = stack.settings
     env = {
         "AWS_ENDPOINT_URL": s.aws_endpoint_url or "",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        **FAKE_CREDENTIALS,
         "AWS_REGION": s.aws_region,
         "SP_API_ENDPOINT": s.sp_api_endpoint or "",
         "LWA_ENDPOINT": s.lwa_endpoint or "",

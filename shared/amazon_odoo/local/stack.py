@@ -20,16 +20,14 @@ from typing import Any
 
 import boto3
 
-from amazon_odoo.local.aws import provision, start_moto_server
+from amazon_odoo.local.aws import FAKE_CREDENTIALS, provision, start_moto_server
 from amazon_odoo.local.invoke import invoke
 from amazon_odoo.local.odoo_double import OdooDouble
 from amazon_odoo.local.sandbox import SpApiSandbox
 from amazon_odoo.settings import Settings, apply_environment, get_settings
 
 FAKE_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
+    **FAKE_CREDENTIALS,
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
 }

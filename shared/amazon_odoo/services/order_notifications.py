@@ -10,11 +10,10 @@ as soon as the order is safely on the work queue, and the work queue retries unt
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from amazon_odoo.config import SellerConfig
 from amazon_odoo.domain.errors import PermanentError, SkipError
-from amazon_odoo.domain.notifications import Notification
+from amazon_odoo.domain.notifications import Notification, get_ci
 from amazon_odoo.ports import AmazonGateway, WorkQueue
 from amazon_odoo.services.import_orders import INCLUDED_DATA, order_message
 from amazon_odoo.services.notifications import NotificationHandler
@@ -22,30 +21,29 @@ from amazon_odoo.services.notifications import NotificationHandler
 ORDER_CHANGE = "ORDER_CHANGE"
 
 
-def _ci(mapping: Mapping[str, Any], name: str) -> Any:
-    lowered = {str(k).lower(): v for k, v in mapping.items()}
-    return lowered.get(name.lower())
-
-
 def order_change_summary(notification: Notification) -> tuple[str, str, str]:
     """(Amazon order id, fulfilment type, marketplace id) of an ORDER_CHANGE notification."""
-    body = _ci(notification.payload, "OrderChangeNotification")
+    body = get_ci(notification.payload, "OrderChangeNotification")
     if not isinstance(body, Mapping):
         raise PermanentError(
             "ORDER_CHANGE without Payload.OrderChangeNotification",
             record=f"notification {notification.notification_id}",
             resolution="nothing to fix here; the scheduled import still reads the order",
         )
-    order_id = _ci(body, "AmazonOrderId")
+    order_id = get_ci(body, "AmazonOrderId")
     if not isinstance(order_id, str) or not order_id:
         raise PermanentError(
             "ORDER_CHANGE without OrderChangeNotification.AmazonOrderId",
             record=f"notification {notification.notification_id}",
             resolution="nothing to fix here; the scheduled import still reads the order",
         )
-    summary = _ci(body, "Summary")
+    summary = get_ci(body, "Summary")
     summary = summary if isinstance(summary, Mapping) else {}
-    return order_id, str(_ci(summary, "FulfillmentType") or ""), str(_ci(summary, "MarketplaceId") or "")
+    return (
+        order_id,
+        str(get_ci(summary, "FulfillmentType") or ""),
+        str(get_ci(summary, "MarketplaceId") or ""),
+    )
 
 
 def order_change_handler(

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from botocore.config import Config
@@ -90,53 +90,32 @@ def aws_session(target: AwsTarget) -> boto3.Session:
 
 
 @cache
-def _dynamodb(target: AwsTarget) -> DynamoDBClient:
+def _client(target: AwsTarget, service: str) -> Any:
+    """One client per target and service, built under the session lock."""
     with _session_lock:
-        return aws_session(target).client(
-            "dynamodb", endpoint_url=target.endpoint_url, config=client_config()
-        )
-
-
-@cache
-def _sqs(target: AwsTarget) -> SQSClient:
-    with _session_lock:
-        return aws_session(target).client("sqs", endpoint_url=target.endpoint_url, config=client_config())
-
-
-@cache
-def _secretsmanager(target: AwsTarget) -> SecretsManagerClient:
-    with _session_lock:
-        return aws_session(target).client(
-            "secretsmanager", endpoint_url=target.endpoint_url, config=client_config()
-        )
-
-
-@cache
-def _s3(target: AwsTarget) -> S3Client:
-    with _session_lock:
-        return aws_session(target).client("s3", endpoint_url=target.endpoint_url, config=client_config())
+        return aws_session(target).client(service, endpoint_url=target.endpoint_url, config=client_config())  # type: ignore[call-overload]
 
 
 def dynamodb_client(target: AwsTarget | None = None) -> DynamoDBClient:
-    return _dynamodb(target or AwsTarget.from_settings())
+    return cast("DynamoDBClient", _client(target or AwsTarget.from_settings(), "dynamodb"))
 
 
 def sqs_client(target: AwsTarget | None = None) -> SQSClient:
-    return _sqs(target or AwsTarget.from_settings())
+    return cast("SQSClient", _client(target or AwsTarget.from_settings(), "sqs"))
 
 
 def secretsmanager_client(target: AwsTarget | None = None) -> SecretsManagerClient:
-    return _secretsmanager(target or AwsTarget.from_settings())
+    return cast("SecretsManagerClient", _client(target or AwsTarget.from_settings(), "secretsmanager"))
 
 
 def s3_client(target: AwsTarget | None = None) -> S3Client:
-    return _s3(target or AwsTarget.from_settings())
+    return cast("S3Client", _client(target or AwsTarget.from_settings(), "s3"))
 
 
 def clear_clients() -> None:
     """Forget every cached session and client (tests, the local runner after re-pointing settings)."""
-    for cached in (_dynamodb, _sqs, _secretsmanager, _s3, aws_session):
-        cached.cache_clear()
+    _client.cache_clear()
+    aws_session.cache_clear()
 
 
 # --- the failure table ------------------------------------------------------------------------------------

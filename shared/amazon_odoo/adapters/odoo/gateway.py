@@ -183,6 +183,15 @@ class OdooGateway:
             kwargs["context"] = dict(context)
         return bool(self.call(model, "write", list(ids), **kwargs))
 
+    def _load_products(self, fields: Sequence[str], rows: Sequence[Sequence[str]], what: str) -> list[int]:
+        """``product.product`` load of one product per row; Odoo must answer one id per row."""
+        ids = self.load("product.product", fields, rows)
+        if len(ids) != len(rows):
+            raise PermanentError(
+                f"{what}: Odoo returned {len(ids)} ids for {len(rows)} products", record=what, source="odoo"
+            )
+        return ids
+
     def load(
         self,
         model: str,
@@ -312,13 +321,7 @@ class OdooGateway:
             ]
             for role in roles
         ]
-        ids = self.load("product.product", fields, rows)
-        if len(ids) != len(roles):
-            raise PermanentError(
-                f"service products: Odoo returned {len(ids)} ids for {len(roles)} products",
-                record="service products",
-                source="odoo",
-            )
+        ids = self._load_products(fields, rows, "service products")
         return dict(zip(roles, ids, strict=True))
 
     # ------------------------------------------------------------------------------ orders in (issue 3)
@@ -603,13 +606,7 @@ class OdooGateway:
             ]
             for sku in skus
         ]
-        ids = self.load("product.product", fields, rows)
-        if len(ids) != len(skus):
-            raise PermanentError(
-                f"products: Odoo returned {len(ids)} ids for {len(skus)} products",
-                record="products",
-                source="odoo",
-            )
+        ids = self._load_products(fields, rows, "products")
         now = self._clock()
         for sku, product_id in zip(skus, ids, strict=True):
             self._products[(company_id, sku)] = (product_id, now)
