@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -104,14 +104,38 @@ class OrderRefs:
 
 
 @dataclass(frozen=True)
+class InvoiceStatus:
+    """One customer invoice (or credit note) of a sale order."""
+
+    id: int
+    state: str  # draft | posted | cancel
+    payment_state: str  # not_paid | partial | in_payment | paid | reversed ...
+    move_type: str = "out_invoice"
+
+    @property
+    def settled(self) -> bool:
+        """Paid, or paid and waiting for the bank match (Enterprise, Odoo 18: ``in_payment``)."""
+        return self.payment_state in ("paid", "in_payment")
+
+
+@dataclass(frozen=True)
 class SaleOrderStatus:
-    """Where an Odoo sale order stands: enough to decide confirm / cancel."""
+    """Where an Odoo sale order stands: enough to decide confirm / cancel and the next workflow step.
+
+    ``open_pickings`` is known only when read with ``deliveries``, ``invoiced``/``invoices`` with
+    ``invoices``."""
 
     id: int
     name: str
     state: str  # draft | sent | sale | cancel
-    delivered: bool = False  # some delivery is done
+    delivered: bool = False  # some outgoing delivery is done
     invoiced: bool = False  # some invoice is posted
+    open_pickings: tuple[int, ...] = ()  # outgoing deliveries neither done nor cancelled
+    invoices: tuple[InvoiceStatus, ...] = ()  # customer invoices, not credit notes
+
+    @property
+    def invoice_ids(self) -> list[int]:
+        return [inv.id for inv in self.invoices if inv.state != "cancel"]
 
 
 class OdooGateway(Protocol):
@@ -177,9 +201,20 @@ class OdooGateway(Protocol):
         vals: Mapping[str, Any],
         children: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> int: ...
-    def sale_order_status(self, order_id: int, *, fulfilment: bool = False) -> SaleOrderStatus: ...
+    def sale_order_status(
+        self, order_id: int, *, deliveries: bool = False, invoices: bool = False
+    ) -> SaleOrderStatus: ...
     def confirm_orders(self, order_ids: Sequence[int]) -> None: ...
     def cancel_orders(self, order_ids: Sequence[int]) -> None: ...
+    # order workflow (issue 3): invoice, post, pay, deliver
+    def journal_id(self, company_id: int, name: str, types: Sequence[str]) -> int: ...
+    def create_invoices(self, order_ids: Sequence[int]) -> dict[int, list[int]]: ...
+    def prepare_invoices(self, invoice_ids: Sequence[int], vals: Mapping[str, Any]) -> None: ...
+    def post_invoices(self, invoice_ids: Sequence[int]) -> None: ...
+    def register_payment(
+        self, invoice_ids: Sequence[int], journal_id: int, when: date, memo: str
+    ) -> None: ...
+    def validate_deliveries(self, picking_ids: Sequence[int]) -> None: ...
 
 
 class AmazonGateway(Protocol):

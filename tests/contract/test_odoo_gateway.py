@@ -7,6 +7,7 @@ Names are unique per run (uuid), so the suite can run again and again on the sam
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -371,7 +372,7 @@ def test_sale_order_status_confirm_and_cancel(
     [so] = odoo_gateway.load(
         "sale.order", fields, [[order, str(partner), amazon_id, f"{order}_l1", str(product), "2", "9.5", "0"]]
     )
-    status = odoo_gateway.sale_order_status(so, fulfilment=True)
+    status = odoo_gateway.sale_order_status(so, deliveries=True, invoices=True)
     assert (status.id, status.state, status.delivered, status.invoiced) == (so, "draft", False, False)
     assert status.name
     odoo_gateway.confirm_orders([so])
@@ -406,5 +407,90 @@ def test_sale_order_status_sees_a_done_delivery(
     odoo_gateway.call(
         "stock.picking", "button_validate", [p["id"] for p in pickings], context={"skip_sms": True}
     )
-    status = odoo_gateway.sale_order_status(so, fulfilment=True)
+    status = odoo_gateway.sale_order_status(so, deliveries=True, invoices=True)
     assert status.state == "sale" and status.delivered and not status.invoiced
+
+
+def _confirmed_order(
+    odoo_gateway: OdooGateway, partner: int, company: tuple[int, str], qty: int = 2, policy: str = "order"
+) -> int:
+    sku = unique("WF-")
+    product = odoo_gateway.create_products(company[0], {sku: sku})[sku]
+    if policy != "order":
+        odoo_gateway.write("product.product", [product], {"invoice_policy": policy})
+    [so] = odoo_gateway.create(
+        "sale.order",
+        [
+            {
+                "partner_id": partner,
+                "order_line": [(0, 0, {"product_id": product, "product_uom_qty": qty, "price_unit": 12.5})],
+            }
+        ],
+    )
+    odoo_gateway.confirm_orders([so])
+    return so
+
+
+def test_invoice_post_and_pay_an_order(
+    odoo_gateway: OdooGateway, partner: int, company: tuple[int, str]
+) -> None:
+    """ODOO.md §4: wizard (one invoice per order), invoice date and reference before posting, payment."""
+    first, second = (_confirmed_order(odoo_gateway, partner, company) for _ in range(2))
+    calls = odoo_gateway.calls
+    created = odoo_gateway.create_invoices([first])  # one order: the None answer XML-RPC cannot marshal
+    assert odoo_gateway.calls - calls == 4
+    [invoice] = created[first]
+    both = odoo_gateway.create_invoices([second])
+    assert len(both[second]) == 1 and both[second] != [invoice]
+    status = odoo_gateway.sale_order_status(first, invoices=True)
+    assert [(i.id, i.state, i.settled) for i in status.invoices] == [(invoice, "draft", False)]
+    assert odoo_gateway.create_invoices([first]) == {first: []}  # all invoiced: nothing more to invoice
+
+    sales = odoo_gateway.journal_id(company[0], "Customer Invoices", ["sale"])
+    odoo_gateway.prepare_invoices(
+        [invoice],
+        {"invoice_date": "2026-11-20", "ref": "114-1", "payment_reference": "114-1", "journal_id": sales},
+    )
+    odoo_gateway.post_invoices([invoice])
+    [row] = odoo_gateway.read(
+        "account.move", [invoice], ["state", "invoice_date", "ref", "amount_total", "name"]
+    )
+    assert (row["state"], row["invoice_date"], row["ref"]) == ("posted", "2026-11-20", "114-1")
+    assert row["amount_total"] >= 25.0 and row["name"] not in ("", "/")
+    status = odoo_gateway.sale_order_status(first, deliveries=True, invoices=True)
+    assert status.invoiced and not status.delivered and status.open_pickings
+
+    bank = odoo_gateway.journal_id(company[0], "Bank", ["bank", "cash"])
+    odoo_gateway.register_payment([invoice], bank, date(2026, 11, 21), "114-1")
+    [paid] = odoo_gateway.sale_order_status(first, invoices=True).invoices
+    assert paid.settled and paid.state == "posted"
+    with pytest.raises(PermanentError):
+        odoo_gateway.journal_id(company[0], unique("No such journal "), ["bank"])
+
+
+def test_validate_a_delivery_in_full_even_without_stock(
+    odoo_gateway: OdooGateway, partner: int, company: tuple[int, str]
+) -> None:
+    so = _confirmed_order(odoo_gateway, partner, company, qty=3)
+    status = odoo_gateway.sale_order_status(so, deliveries=True, invoices=True)
+    assert status.open_pickings and not status.delivered
+    odoo_gateway.validate_deliveries(status.open_pickings)
+    after = odoo_gateway.sale_order_status(so, deliveries=True, invoices=True)
+    assert after.delivered and after.open_pickings == ()
+    lines = odoo_gateway.search_read("sale.order.line", [("order_id", "=", so)], ["qty_delivered"])
+    assert [line["qty_delivered"] for line in lines] == [3.0]
+    backorders = odoo_gateway.search_count("stock.picking", [("sale_id", "=", so), ("state", "!=", "done")])
+    assert backorders == 0
+
+
+def test_an_order_with_nothing_delivered_has_nothing_to_invoice_on_delivery_policy(
+    odoo_gateway: OdooGateway, partner: int, company: tuple[int, str]
+) -> None:
+    so = _confirmed_order(odoo_gateway, partner, company, policy="delivery")
+    other = _confirmed_order(odoo_gateway, partner, company)
+    result = odoo_gateway.create_invoices([so, other])  # Odoo refuses both; the gateway goes one by one
+    assert result[so] == [] and len(result[other]) == 1
+    odoo_gateway.validate_deliveries(
+        odoo_gateway.sale_order_status(so, deliveries=True, invoices=True).open_pickings
+    )
+    assert len(odoo_gateway.create_invoices([so])[so]) == 1  # delivered: now it has something to invoice

@@ -344,9 +344,118 @@ def test_a_job_context_gets_log_book_lines_without_personal_data(odoo: OdooGatew
     data = order(US_FIRST, new_id="114-0000017-0000017")
     data["orderItems"][0]["product"]["sellerSku"] = "NEW-SKU-3"
     ingest_order(data, seller, odoo, ctx)
-    [entry] = state.list_logs(seller_id=seller.id)
-    assert "NEW-SKU-3" in entry.message and entry.record_ref == "order 114-0000017-0000017"
-    dump = entry.model_dump_json()
+    created, shipped = sorted(
+        state.list_logs(seller_id=seller.id), key=lambda e: "NEW-SKU-3" not in e.message
+    )
+    assert "NEW-SKU-3" in created.message and created.record_ref == "order 114-0000017-0000017"
+    assert "delivery validated" in shipped.message and shipped.record_ref == created.record_ref
+    dump = created.model_dump_json() + shipped.model_dump_json()
     assert all(
         secret not in dump for secret in ("Alex", "Rivera", "Pine Street", "98101", "marketplace.amazon")
     )
+
+
+# ------------------------------------------------------------------------------------- workflow
+
+
+def workflow_seller(**workflow: Any) -> SellerConfig:
+    seller = make_seller()
+    flow = type(seller.workflow).model_validate(
+        {
+            **seller.workflow.model_dump(),
+            "create_invoice": True,
+            "post_invoice": True,
+            "register_payment": True,
+            "payment_journal": "Bank",
+            **workflow,
+        }
+    )
+    return seller.model_copy(update={"workflow": flow})
+
+
+def invoices_of(odoo: OdooGateway, so_id: int) -> list[dict[str, Any]]:
+    [row] = odoo.read("sale.order", [so_id], ["invoice_ids"])
+    return odoo.read(
+        "account.move",
+        row["invoice_ids"],
+        ["state", "payment_state", "invoice_date", "ref", "payment_reference", "amount_total", "journal_id"],
+    )
+
+
+def test_the_full_workflow_invoices_on_the_order_date_posts_and_pays(odoo: OdooGateway) -> None:
+    seller = workflow_seller()
+    data = order(US_GIFT, new_id="114-0000030-0000030", status="UNSHIPPED")
+    result = ingest_order(data, seller, odoo)
+    assert result.outcome == Outcome.CREATED and result.workflow == ("invoiced", "invoice posted", "paid")
+    [invoice] = invoices_of(odoo, result.sale_order_id or 0)
+    assert (invoice["state"], invoice["payment_state"]) == ("posted", "paid")
+    assert invoice["ref"] == invoice["payment_reference"] == "114-0000030-0000030"
+    assert invoice["invoice_date"] == data["createdTime"][:10]  # the Amazon purchase date, not today
+    assert invoice["journal_id"][1] == "Customer Invoices"
+    [so] = sale_orders(odoo, "114-0000030-0000030")
+    assert (
+        Decimal(str(invoice["amount_total"]))
+        == Decimal(str(so["amount_total"]))
+        == Decimal(result.details["amount_total"])
+    )
+    again = ingest_order(data, seller, odoo)  # nothing left to do: probe + status + invoice read
+    assert again.outcome == Outcome.UNCHANGED and again.workflow == () and again.odoo_calls <= 3
+
+
+def test_a_crash_mid_workflow_resumes_without_a_second_invoice(odoo: OdooGateway, double: OdooDouble) -> None:
+    from amazon_odoo.domain.errors import RetryableError
+    from amazon_odoo.local.odoo_double.errors import serialization_failure
+
+    seller = workflow_seller()
+    data = order(US_UNSHIPPED, new_id="114-0000031-0000031")
+    double.inject("account.payment.register", "action_create_payments", serialization_failure())
+    with pytest.raises(RetryableError):
+        ingest_order(data, seller, odoo)
+    result = ingest_order(data, seller, odoo)  # the message comes back
+    assert result.outcome == Outcome.UPDATED and result.workflow == ("paid",)
+    [invoice] = invoices_of(odoo, result.sale_order_id or 0)
+    assert (invoice["state"], invoice["payment_state"]) == ("posted", "paid")
+
+
+def test_a_draft_left_by_a_crash_is_dated_and_posted_on_the_retry(
+    odoo: OdooGateway, double: OdooDouble
+) -> None:
+    from amazon_odoo.domain.errors import RetryableError
+    from amazon_odoo.local.odoo_double.errors import serialization_failure
+
+    seller = workflow_seller(register_payment=False, payment_journal=None)
+    data = order(US_UNSHIPPED, new_id="114-0000032-0000032")
+    double.inject("account.move", "write", serialization_failure())  # dies before the invoice date
+    with pytest.raises(RetryableError):
+        ingest_order(data, seller, odoo)
+    result = ingest_order(data, seller, odoo)
+    assert result.workflow == ("invoice posted",)
+    [invoice] = invoices_of(odoo, result.sale_order_id or 0)
+    assert invoice["state"] == "posted" and invoice["invoice_date"] == data["createdTime"][:10]
+
+
+def test_invoice_on_delivery_waits_for_the_shipment_then_follows_it(odoo: OdooGateway) -> None:
+    seller = workflow_seller(invoice_policy="delivery", register_payment=False, payment_journal=None)
+    data = order(US_UNSHIPPED, new_id="114-0000033-0000033")
+    first = ingest_order(data, seller, odoo)
+    assert first.confirmed and first.workflow == () and first.waiting == "invoice after delivery"
+    assert invoices_of(odoo, first.sale_order_id or 0) == []
+    shipped = order(US_UNSHIPPED, new_id="114-0000033-0000033", status="SHIPPED")
+    second = ingest_order(shipped, seller, odoo)  # the ORDER_CHANGE Amazon sends when it ships
+    assert second.outcome == Outcome.UPDATED
+    assert second.workflow == ("delivery validated", "invoiced", "invoice posted")
+    status = odoo.sale_order_status(second.sale_order_id or 0, deliveries=True, invoices=True)
+    assert status.delivered and status.open_pickings == () and status.invoiced
+
+
+def test_a_shipped_order_is_imported_with_its_delivery_validated_once(
+    odoo: OdooGateway, seller: SellerConfig
+) -> None:
+    data = order(US_FIRST, new_id="114-0000034-0000034")
+    result = ingest_order(data, seller, odoo)
+    assert result.workflow == ("delivery validated",)
+    [so] = sale_orders(odoo, "114-0000034-0000034")
+    pickings = odoo.read("stock.picking", so["picking_ids"], ["state"])
+    assert [p["state"] for p in pickings] == ["done"]  # no backorder, stock or not
+    again = ingest_order(data, seller, odoo)
+    assert again.outcome == Outcome.UNCHANGED and again.odoo_calls <= 2

@@ -3,14 +3,17 @@
 ``ingest_order`` parses the order, resolves every Odoo reference it needs in few batched calls (static ones
 are cached per process by the gateway), reuses or creates the buyer's partner, loads the sale order by
 external id (so the same order delivered any number of times, concurrently or after a crash, is one sale
-order with its lines once), confirms it, and follows an Amazon cancellation.
+order with its lines once), confirms it, takes the seller's workflow steps (``services.order_workflow``: delivery of a shipped order,
+invoice, post, payment — resumed on a later delivery of the same order), and follows an Amazon cancellation.
 
 Odoo round trips for an order on a warm process (gateway caches filled):
 
 - new order, new customer: existence probe (ir.model.data) + products + partner ``load`` + order ``load``
   + ``action_confirm`` = 5 (4 when the SKUs were seen in the last few minutes);
 - new order, known customer: probe + order ``load`` + confirm = 3 (+1 for products not cached);
-- the same order again: probe + status read = 2 (a confirmed order is not rewritten).
+- the same order again: probe + status read = 2 (a confirmed order is not rewritten);
+- the seller's workflow after confirmation (invoice, post, pay; delivery of a shipped order) adds the
+  round trips ``services.order_workflow`` lists, and one status read more on a repeat.
 
 Personal data (names, addresses, e-mail) goes to Odoo only: log lines and the result name orders and SKUs.
 """
@@ -41,6 +44,7 @@ from amazon_odoo.mapping.orders import (
 )
 from amazon_odoo.ports import OdooGateway, OrderRefs, OrderRefsQuery, SaleOrderStatus
 from amazon_odoo.services.jobs import JobContext
+from amazon_odoo.services.order_workflow import WorkflowSteps, advance_order, status_needs
 
 Log = Callable[..., None]
 
@@ -79,6 +83,8 @@ class IngestResult:
     confirmed: bool = False
     cancelled: bool = False
     products_created: tuple[str, ...] = ()
+    workflow: tuple[str, ...] = ()  # workflow steps taken now: delivery validated, invoiced, posted, paid
+    waiting: str = ""  # a workflow step left for later, and why
     odoo_calls: int = 0
     message: str = ""
     details: Mapping[str, Any] = field(default_factory=dict)
@@ -111,19 +117,25 @@ def ingest_order(
     existing = odoo.xmlid_map(names)
     order_id = existing.get(names[0])
 
+    needs_pickings, needs_invoices = status_needs(order, seller)
     status: SaleOrderStatus | None = None
     if order_id is not None:
-        status = odoo.sale_order_status(order_id, fulfilment=order.is_cancelled)
+        status = odoo.sale_order_status(
+            order_id, deliveries=needs_pickings, invoices=needs_invoices or order.is_cancelled
+        )
         if order.is_cancelled:
             return _cancel(order, status, odoo, log, start)
         if status.state not in DRAFT_STATES:
+            steps = advance_order(order, status, seller, refs.company_id, odoo, _logger(log))
             return IngestResult(
                 order.order_id,
-                Outcome.UNCHANGED,
+                Outcome.UPDATED if steps.done else Outcome.UNCHANGED,
                 sale_order_id=order_id,
                 sale_order_name=status.name,
                 confirmed=status.state == "sale",
                 cancelled=status.state == "cancel",
+                workflow=tuple(steps.done),
+                waiting=steps.waiting,
                 odoo_calls=odoo.calls - start,
             )
     elif order.is_cancelled:
@@ -153,8 +165,17 @@ def ingest_order(
         raise
 
     confirmed = False
+    steps = WorkflowSteps()
     if seller.workflow.confirm_order:
         confirmed = _confirm(so_id, odoo)
+    if confirmed and (needs_pickings or needs_invoices):
+        # a new order has no invoice yet: its deliveries are read only when Amazon says it shipped
+        fresh = (
+            odoo.sale_order_status(so_id, deliveries=True)
+            if needs_pickings
+            else SaleOrderStatus(id=so_id, name=vals.name or "", state="sale")
+        )
+        steps = advance_order(order, fresh, seller, refs.company_id, odoo, _logger(log))
     created = order_id is None
     return IngestResult(
         order.order_id,
@@ -164,6 +185,8 @@ def ingest_order(
         created=created,
         confirmed=confirmed,
         products_created=created_skus,
+        workflow=tuple(steps.done),
+        waiting=steps.waiting,
         odoo_calls=odoo.calls - start,
         details={"lines": len(vals.order_line), "amount_total": str(vals.amazon_total)},
     )
@@ -353,6 +376,18 @@ def _cancel(
         cancelled=True,
         odoo_calls=odoo.calls - start,
     )
+
+
+def _logger(log: JobContext | Log | None) -> Log | None:
+    if log is None:
+        return None
+
+    def emit(
+        message: str, *, level: LogLevel = LogLevel.INFO, record: str = "", resolution: str = ""
+    ) -> None:
+        _emit(log, message, level=level, record=record, resolution=resolution)
+
+    return emit
 
 
 def _emit(

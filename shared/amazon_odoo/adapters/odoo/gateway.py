@@ -12,12 +12,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from amazon_odoo.adapters.odoo.transports import OdooTransport
 from amazon_odoo.domain.errors import PermanentError, RetryableError
-from amazon_odoo.ports import OrderRefs, OrderRefsQuery, SaleOrderStatus
+from amazon_odoo.ports import InvoiceStatus, OrderRefs, OrderRefsQuery, SaleOrderStatus
 
 AMAZON_MODULE = "__amazon__"
 PRODUCT_CACHE_SECONDS = 300.0  # SKU -> product id answers are reused this long (static references: always)
@@ -647,32 +648,49 @@ class OdooGateway:
         ids = self.load("res.partner", fields, rows)
         return ids[0]
 
-    def sale_order_status(self, order_id: int, *, fulfilment: bool = False) -> SaleOrderStatus:
-        """State of a sale order; with ``fulfilment``, whether a delivery is done or an invoice posted
-        (up to 2 more reads, only when it has pickings / invoices)."""
-        rows = self.read("sale.order", [order_id], ["name", "state", "picking_ids", "invoice_ids"])
+    def sale_order_status(
+        self, order_id: int, *, deliveries: bool = False, invoices: bool = False
+    ) -> SaleOrderStatus:
+        """State of a sale order in 1 read (with whether a delivery is done, from ``delivery_status``).
+        ``deliveries`` adds the ids of its open outgoing deliveries, ``invoices`` its invoices: one more
+        read each, and only when there is something to read."""
+        rows = self.read("sale.order", [order_id], ["name", "state", "delivery_status", "invoice_ids"])
         if not rows:
             raise PermanentError(f"sale order {order_id} does not exist", record=f"sale.order {order_id}")
         row = rows[0]
-        delivered = invoiced = False
-        if fulfilment and row.get("picking_ids"):
-            delivered = (
-                self.search_count("stock.picking", [("id", "in", row["picking_ids"]), ("state", "=", "done")])
-                > 0
+        delivery = row.get("delivery_status") or ""
+        open_pickings: tuple[int, ...] = ()
+        if deliveries and delivery in ("pending", "partial", "started"):
+            pickings = self.search_read(
+                "stock.picking",
+                [
+                    ("sale_id", "=", order_id),
+                    ("picking_type_code", "=", "outgoing"),
+                    ("state", "not in", ["done", "cancel"]),
+                ],
+                ["id"],
             )
-        if fulfilment and row.get("invoice_ids"):
-            invoiced = (
-                self.search_count(
-                    "account.move", [("id", "in", row["invoice_ids"]), ("state", "=", "posted")]
+            open_pickings = tuple(int(p["id"]) for p in pickings)
+        found: tuple[InvoiceStatus, ...] = ()
+        if invoices and row.get("invoice_ids"):
+            moves = self.read("account.move", row["invoice_ids"], ["state", "payment_state", "move_type"])
+            found = tuple(
+                InvoiceStatus(
+                    id=int(m["id"]),
+                    state=str(m["state"]),
+                    payment_state=str(m.get("payment_state") or "not_paid"),
+                    move_type=str(m.get("move_type") or "out_invoice"),
                 )
-                > 0
+                for m in moves
             )
         return SaleOrderStatus(
             id=order_id,
             name=str(row["name"]),
             state=str(row["state"]),
-            delivered=delivered,
-            invoiced=invoiced,
+            delivered=delivery in ("partial", "full"),
+            invoiced=any(m.state == "posted" for m in found),
+            open_pickings=open_pickings,
+            invoices=tuple(m for m in found if m.move_type == "out_invoice"),
         )
 
     def confirm_orders(self, order_ids: Sequence[int]) -> None:
@@ -687,6 +705,104 @@ class OdooGateway:
             self.call(
                 "sale.order", "action_cancel", list(order_ids), context={"disable_cancel_warning": True}
             )
+
+    # ------------------------------------------------------------------ order workflow (issue 3, ODOO.md §4, §5)
+
+    def journal_id(self, company_id: int, name: str, types: Sequence[str]) -> int:
+        """The journal called ``name`` of one of ``types`` (sale, bank, cash…) in the company; cached."""
+        return self._named(
+            "account.journal", name, company_id, f"{'/'.join(types)} journal", [("type", "in", tuple(types))]
+        )
+
+    def create_invoices(self, order_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Regular invoices of confirmed orders, one per order (``consolidated_billing`` off), what each
+        order has to invoice by its products' invoicing policy. 3 round trips for any number of orders.
+
+        Answers each order's draft invoices created now; an order with nothing to invoice yet (delivery
+        policy, not delivered) answers ``[]`` — Odoo refuses the whole call then, so such orders are
+        invoiced one by one. For a single order Odoo's answer carries None, which XML-RPC cannot send:
+        the transport reads that fault as success (ODOO.md §4) and the invoices are read back."""
+        ids = list(order_ids)
+        if not ids:
+            return {}
+        before = {int(r["id"]): set(r["invoice_ids"]) for r in self.read("sale.order", ids, ["invoice_ids"])}
+        try:
+            [wizard] = self.create(
+                "sale.advance.payment.inv",
+                [
+                    {
+                        "advance_payment_method": "delivered",
+                        "consolidated_billing": False,
+                        "sale_order_ids": [(6, 0, ids)],
+                    }
+                ],
+            )
+            self.call("sale.advance.payment.inv", "create_invoices", [wizard])
+        except PermanentError as error:
+            if not _nothing_to_invoice(error):
+                raise
+            if len(ids) == 1:
+                return {ids[0]: []}
+            out: dict[int, list[int]] = {}
+            for order_id in ids:
+                out.update(self.create_invoices([order_id]))
+            return out
+        after = self.read("sale.order", ids, ["invoice_ids"])
+        return {int(r["id"]): sorted(set(r["invoice_ids"]) - before.get(int(r["id"]), set())) for r in after}
+
+    def prepare_invoices(self, invoice_ids: Sequence[int], vals: Mapping[str, Any]) -> None:
+        """Write draft invoices before posting (invoice date, reference, journal): posting sets today's
+        date on an invoice without one."""
+        if invoice_ids and vals:
+            self.write("account.move", invoice_ids, vals)
+
+    def post_invoices(self, invoice_ids: Sequence[int]) -> None:
+        """``action_post`` on any number of draft invoices in one call."""
+        if invoice_ids:
+            self.call("account.move", "action_post", list(invoice_ids))
+
+    def register_payment(self, invoice_ids: Sequence[int], journal_id: int, when: date, memo: str) -> None:
+        """The "Register payment" wizard on posted invoices (2 round trips): they end paid (Community 17)
+        or in payment (Enterprise, 18) until the settlement's bank line is matched."""
+        if not invoice_ids:
+            return
+        context = {"active_model": "account.move", "active_ids": list(invoice_ids)}
+        [wizard] = self.create(
+            "account.payment.register",
+            [{"journal_id": journal_id, "payment_date": when.isoformat(), "communication": memo}],
+            context=context,
+        )
+        self.call("account.payment.register", "action_create_payments", [wizard], context=context)
+
+    def validate_deliveries(self, picking_ids: Sequence[int]) -> None:
+        """Validate outgoing deliveries in full, whatever is reserved (goods Amazon says have left): moves
+        short of their demand are set to it first (stock may go negative), no backorder, no SMS wizard.
+        2 round trips, plus one write per short move."""
+        ids = list(picking_ids)
+        if not ids:
+            return
+        moves = self.search_read(
+            "stock.move",
+            [("picking_id", "in", ids), ("state", "not in", ["done", "cancel"])],
+            ["product_uom_qty", "quantity"],
+        )
+        for move in moves:
+            if float(move.get("quantity") or 0) < float(move["product_uom_qty"]):
+                self.write(
+                    "stock.move", [int(move["id"])], {"quantity": move["product_uom_qty"], "picked": True}
+                )
+        self.call(
+            "stock.picking",
+            "button_validate",
+            ids,
+            context={"skip_sms": True, "skip_backorder": True, "picking_ids_not_to_backorder": ids},
+        )
+
+
+def _nothing_to_invoice(error: PermanentError) -> bool:
+    """Odoo's "Cannot create an invoice. No items are available to invoice." (sale, 17)."""
+    text = str(error.message).lower()
+    return "no items are available to invoice" in text or "cannot create an invoice" in text
 
 
 def _major(raw: Any, text: str) -> int:
