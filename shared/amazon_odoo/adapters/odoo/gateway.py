@@ -474,21 +474,24 @@ class OdooGateway:
         return result
 
     def _taxes(self, company_id: int, price_include: bool) -> dict[Decimal, int]:
+        """Sale percent taxes by rate, included in the price or not. ``price_include`` is read, not searched:
+        Odoo 18 computes it (from ``price_include_override`` and the company's default) and cannot search it."""
+
         def fetch() -> dict[Decimal, int]:
             rows = self.search_read(
                 "account.tax",
                 [
                     ("type_tax_use", "=", "sale"),
                     ("amount_type", "=", "percent"),
-                    ("price_include", "=", price_include),
                     ("company_id", "=", company_id),
                 ],
-                ["amount"],
+                ["amount", "price_include"],
                 order="sequence, id",
             )
             out: dict[Decimal, int] = {}
             for row in rows:
-                out.setdefault(Decimal(str(row["amount"])).normalize(), int(row["id"]))
+                if bool(row.get("price_include")) == price_include:
+                    out.setdefault(Decimal(str(row["amount"])).normalize(), int(row["id"]))
             return out
 
         result: dict[Decimal, int] = self._cached(("taxes", company_id, price_include), fetch)

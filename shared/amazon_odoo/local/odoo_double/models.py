@@ -491,6 +491,28 @@ class AccountTax(Model):
         "active": Field("boolean", "Active", default=True),
     }
 
+    @classmethod
+    def _version_fields(cls, major: int) -> dict[str, Field | None]:
+        if major < 18:
+            return {}
+        # 18: the company says whether prices include taxes; a tax may override it; computed, not searchable
+        return {
+            "price_include_override": Field(
+                "selection",
+                "Included in Price",
+                selection=(("tax_included", "Tax Included"), ("tax_excluded", "Tax Excluded")),
+            ),
+            "price_include": Field(
+                "boolean",
+                "Included in Price",
+                compute=lambda m, i: (
+                    m.row(i).get("price_include_override") == "tax_included"
+                    or bool(m.row(i).get("price_include"))
+                ),
+                searchable=False,
+            ),
+        }
+
 
 @register
 class AccountPaymentTerm(Model):

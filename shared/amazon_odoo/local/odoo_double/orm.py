@@ -71,6 +71,7 @@ class Field:
     selection: tuple[tuple[str, str], ...] = ()
     compute: Compute | None = None
     name: str = ""
+    searchable: bool = True  # False: a non-stored computed field without a search method
 
     @property
     def stored(self) -> bool:
@@ -587,6 +588,8 @@ class Model:
         for part in path[1:]:
             model = model.env[last.relation]
             last = model.fields[part]
+        if not last.searchable:
+            raise ValueError(f"Non-stored field {model._name}.{path[-1]} cannot be searched.")
         values = self._value_for_compare(rec_id, path)
         if last.type in X2MANY and len(path) == 1:
             ids = values[0]
