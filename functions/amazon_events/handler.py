@@ -15,7 +15,9 @@ from amazon_odoo.observability import get_logger, get_metrics
 
 logger = get_logger()
 metrics = get_metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch that fails entirely is reported record by record too (Powertools would raise instead): nothing
+# is acknowledged either way, but the answer stays the partial-batch response SQS and the local runner read.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -24,7 +26,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     router = compose().notification_router(context)
 
     def record_handler(record: SQSRecord) -> str:
-        return router.handle_message(record.body)
+        return router.handle_message(record.body, message_id=record.message_id)
 
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

@@ -11,7 +11,9 @@ from amazon_odoo.observability import get_logger, get_metrics
 
 logger = get_logger()
 metrics = get_metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch that fails entirely is reported record by record too (Powertools would raise instead): nothing
+# is acknowledged either way, but the answer stays the partial-batch response SQS and the local runner read.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -6,6 +6,7 @@ clients) and cleared by the local stack when it re-points the settings.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache, cached_property
@@ -17,11 +18,20 @@ from amazon_odoo.domain.jobs import JobRequest
 from amazon_odoo.domain.state import JobRun
 from amazon_odoo.services.check_connections import JOB as CHECK_CONNECTIONS
 from amazon_odoo.services.check_connections import check_connections
+from amazon_odoo.services.feeds import (
+    FEED_PROCESSING_FINISHED,
+    FeedListener,
+    FeedTracker,
+    feed_finished_handler,
+    track_feeds,
+)
+from amazon_odoo.services.feeds import JOB as TRACK_FEEDS
 from amazon_odoo.services.import_orders import JOB as IMPORT_ORDERS
 from amazon_odoo.services.import_orders import poll_orders
-from amazon_odoo.services.jobs import JobContext, run_job
+from amazon_odoo.services.jobs import JobBody, JobContext, run_job
 from amazon_odoo.services.notifications import NotificationHandler, NotificationRouter
 from amazon_odoo.services.order_notifications import ORDER_CHANGE, order_change_handler
+from amazon_odoo.services.order_recovery import RecordingQueue, retry_after_poll
 from amazon_odoo.services.sellers import LoadReport, load_sellers
 from amazon_odoo.settings import Settings, get_settings, read_env
 
@@ -29,14 +39,34 @@ if TYPE_CHECKING:  # the adapters are imported where they are first built, not a
     from amazon_odoo.adapters.amazon.clients import ClientFactory
     from amazon_odoo.adapters.amazon.gateway import SpApiGateway
     from amazon_odoo.adapters.aws.clients import AwsTarget
+    from amazon_odoo.adapters.aws.documents import S3DocumentStore
     from amazon_odoo.adapters.aws.queues import SqsWorkQueue
     from amazon_odoo.adapters.aws.secrets import SecretsManagerStore
     from amazon_odoo.adapters.aws.state import DynamoStateStore
     from amazon_odoo.adapters.odoo.gateway import OdooGateway
+    from amazon_odoo.domain.notifications import Notification  # settlements (issue 6)
+    from amazon_odoo.ports import WorkQueue
+    from amazon_odoo.services.settlements import SettlementProcessor  # settlements (issue 6)
     from amazon_odoo.services.work import WorkConsumer
 
+# shipments out (issue 4); its service is imported when the job runs (it brings the order mapping along)
+EXPORT_SHIPMENTS = Job.EXPORT_SHIPMENTS.value
+
+# settlements (issue 6): the service is imported when the job runs or a report notification comes
+PROCESS_SETTLEMENTS = Job.PROCESS_SETTLEMENTS.value
+REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
+SETTLEMENTS_BUDGET_SECONDS = 780.0  # the function runs 900 s at most: no new batch of lines after this
+
+# listings out (issue 5): its service is imported when the job runs or when one of its feeds is finished
+EXPORT_STOCK = Job.EXPORT_STOCK.value
+EXPORT_PRICES = Job.EXPORT_PRICES.value
+
 # Jobs that run for every seller on the template's own schedule, whatever the sellers file says.
-ALWAYS_ON = {CHECK_CONNECTIONS: Schedule(enabled=True, interval=1, unit=Unit.HOURS)}
+ALWAYS_ON = {
+    CHECK_CONNECTIONS: Schedule(enabled=True, interval=1, unit=Unit.HOURS),
+    # feeds: FEED_PROCESSING_FINISHED is the fast path; the poll costs one query when nothing is pending
+    TRACK_FEEDS: Schedule(enabled=True, interval=10, unit=Unit.MINUTES),
+}
 
 
 class Container:
@@ -149,8 +179,12 @@ class Container:
 
     # ---------------------------------------------------------------- notifications
     def notification_handlers(self) -> dict[str, NotificationHandler]:
-        """Notification type -> service (issues 5-7 add FEED_/REPORT_PROCESSING_FINISHED, listings...)."""
-        return {ORDER_CHANGE: order_change_handler(self.amazon, self.work_queue)}
+        """Notification type -> service (issues 6-7 add REPORT_PROCESSING_FINISHED, listings...)."""
+        return {
+            ORDER_CHANGE: order_change_handler(self.amazon, self.work_queue),
+            FEED_PROCESSING_FINISHED: feed_finished_handler(lambda: self.feed_tracker),
+            REPORT_PROCESSING_FINISHED: self._report_finished,  # settlements (issue 6): by report type
+        }
 
     def work_consumer(self) -> WorkConsumer:
         from amazon_odoo.services.work import WorkConsumer  # the order mapping: only the consumer needs it
@@ -163,20 +197,67 @@ class Container:
         once = once_per_notification(self.settings.idempotency_table, self.aws, lambda_context=lambda_context)
         return NotificationRouter(self.state, self.notification_handlers(), once=once)
 
+    # ---------------------------------------------------------------- feeds
+    @cached_property
+    def documents(self) -> S3DocumentStore:
+        from amazon_odoo.adapters.aws.clients import s3_client
+        from amazon_odoo.adapters.aws.documents import S3DocumentStore
+
+        if not self.settings.documents_bucket:
+            raise ConfigError(
+                "DOCUMENTS_BUCKET is not set",
+                record="environment",
+                resolution="set it to the DocumentsBucket name (template output DocumentsBucketName)",
+            )
+        return S3DocumentStore(self.settings.documents_bucket, s3_client(self.aws))
+
+    def feed_listeners(self) -> dict[str, FeedListener]:
+        """Submitting job -> what it does when one of its feeds is finished (the listings exports' last
+        accepted values, ...); a job without one asks ``failed_items`` on its next run instead."""
+        from amazon_odoo.services.export_listings import accepted_values_listener  # listings out (issue 5)
+
+        listings = accepted_values_listener(self.state)
+        return {EXPORT_STOCK: listings, EXPORT_PRICES: listings}
+
+    @cached_property
+    def feed_tracker(self) -> FeedTracker:
+        """Submits feeds and follows them to their results (services/feeds.py)."""
+        return FeedTracker(self.state, self.documents, self.amazon, listeners=self.feed_listeners())
+
     # ---------------------------------------------------------------- jobs
-    def job_body(self, job: str, seller: SellerConfig) -> Callable[[JobContext], None]:
+    def job_body(
+        self,
+        job: str,
+        seller: SellerConfig,
+        request: JobRequest | None = None,
+        *,
+        queue: WorkQueue | None = None,
+    ) -> Callable[[JobContext], None]:
         if job == CHECK_CONNECTIONS:
             return lambda ctx: check_connections(ctx, self.amazon(seller), self.odoo)
         if job == IMPORT_ORDERS:
-            return lambda ctx: poll_orders(
-                ctx, self.amazon(seller), self.work_queue, self.state, datetime.now(UTC)
-            )
+            return self._import_orders_body(seller, request, queue)
+        if job == TRACK_FEEDS:
+            return lambda ctx: track_feeds(ctx, self.feed_tracker)
+        if job == EXPORT_SHIPMENTS:
+            return self._export_shipments_body(seller)
+        if job == PROCESS_SETTLEMENTS:
+            return self._process_settlements_body(request)
+        if job in (EXPORT_STOCK, EXPORT_PRICES):  # listings out (issue 5)
+            return self._export_listings_body(job, seller)
         raise _unknown_job(job)
 
-    def run_job(self, request: JobRequest) -> list[JobRun]:
-        """Run one job for one seller, or for every seller that has it switched on."""
+    def run_job(self, request: JobRequest, *, queue: WorkQueue | None = None) -> list[JobRun]:
+        """Run one job for one seller, or for every seller that has it switched on. ``queue`` replaces the
+        work queue (``services.order_recovery.InlineIngest``: ingest here, by hand)."""
         if request.job not in JOBS:
             raise _unknown_job(request.job)
+        if request.since is not None and request.job not in (IMPORT_ORDERS, PROCESS_SETTLEMENTS):
+            raise PermanentError(
+                f"a time window applies to {IMPORT_ORDERS} only, not {request.job}",
+                record=f"job {request.job}",
+                resolution="leave out since/until (--from/--to)",
+            )
         if request.seller_id:
             sellers = [self.seller(request.seller_id)]
         else:
@@ -187,17 +268,122 @@ class Container:
                 or (
                     s.schedules.for_job(request.job).enabled
                     and (request.job != IMPORT_ORDERS or s.orders.auto_import)
+                    and (request.job != EXPORT_SHIPMENTS or s.shipments.auto_update_status)
+                    and (request.job != PROCESS_SETTLEMENTS or s.settlements.download_and_process)
                 )
             ]
         return [
             run_job(
-                self.state, seller, request.job, self.job_body(request.job, seller), trigger=request.trigger
+                self.state,
+                seller,
+                request.job,
+                self.job_body(request.job, seller, request, queue=queue),
+                trigger=request.trigger,
             )
             for seller in sellers
         ]
 
+    # ---------------------------------------------------------------- orders in: poll, then parked orders
+    def _import_orders_body(
+        self, seller: SellerConfig, request: JobRequest | None, queue: WorkQueue | None
+    ) -> JobBody:
+        since = request.since if request else None
+        until = request.until if request else None
 
-JOBS = {CHECK_CONNECTIONS, IMPORT_ORDERS}
+        def body(ctx: JobContext) -> None:
+            sink = RecordingQueue(queue if queue is not None else self.work_queue)
+            poll_orders(
+                ctx, self.amazon(seller), sink, self.state, datetime.now(UTC), since=since, until=until
+            )
+            if since is None:  # a window by hand is just that window
+                retry_after_poll(
+                    ctx,
+                    self.state,
+                    lambda: self.odoo,
+                    self.amazon(seller),
+                    self.work_queue,
+                    already_queued=sink.order_ids,
+                )
+
+        return body
+
+    # ---------------------------------------------------------------- shipments out (issue 4)
+    def _export_shipments_body(self, seller: SellerConfig) -> JobBody:
+        def body(ctx: JobContext) -> None:
+            from amazon_odoo.services.export_shipments import export_shipments
+
+            odoo = self.odoo
+            if odoo is None:
+                raise ConfigError(
+                    "Odoo is not configured: shipments cannot be read",
+                    record="environment",
+                    resolution="set ODOO_URL, ODOO_DB, ODOO_USERNAME and the password (or its secret)",
+                )
+            export_shipments(
+                ctx,
+                odoo,
+                self.amazon(seller),
+                self.state,
+                datetime.now(UTC),
+                carrier_overrides=seller.shipments.carrier_codes,
+            )
+
+        return body
+
+    # ---------------------------------------------------------------- settlements (issue 6)
+    @cached_property
+    def settlement_processor(self) -> SettlementProcessor:
+        from amazon_odoo.services.settlements import SettlementProcessor
+
+        return SettlementProcessor(self.state, self.amazon, lambda: self.odoo)
+
+    def report_handlers(self) -> dict[str, NotificationHandler]:
+        """Report type -> its service, for REPORT_PROCESSING_FINISHED (settlement reports; the connector's
+        other report types add theirs here)."""
+        from amazon_odoo.domain.settlements import SETTLEMENT_REPORT_TYPE
+        from amazon_odoo.services.settlements import settlement_report_handler
+
+        return {SETTLEMENT_REPORT_TYPE: settlement_report_handler(lambda: self.settlement_processor)}
+
+    def _report_finished(self, notification: Notification, seller: SellerConfig) -> str:
+        from amazon_odoo.services.settlements import reports_by_type
+
+        return reports_by_type(self.report_handlers())(notification, seller)
+
+    def _process_settlements_body(self, request: JobRequest | None) -> JobBody:
+        since = request.since if request else None
+        by_hand = request is not None and request.trigger == "manual"
+
+        def body(ctx: JobContext) -> None:
+            from amazon_odoo.services.settlements import process_settlements
+
+            deadline = None if by_hand else time.monotonic() + SETTLEMENTS_BUDGET_SECONDS
+            process_settlements(
+                ctx, self.settlement_processor, datetime.now(UTC), since=since, deadline=deadline
+            )
+
+        return body
+
+    # ---------------------------------------------------------------- listings out (issue 5)
+    def _export_listings_body(self, job: str, seller: SellerConfig) -> JobBody:
+        def body(ctx: JobContext) -> None:
+            from amazon_odoo.services.export_listings import export_prices, export_stock
+
+            odoo = self.odoo
+            if odoo is None:
+                raise ConfigError(
+                    "Odoo is not configured: stock and prices cannot be read",
+                    record="environment",
+                    resolution="set ODOO_URL, ODOO_DB, ODOO_USERNAME and the password (or its secret)",
+                )
+            export = export_stock if job == EXPORT_STOCK else export_prices
+            export(ctx, odoo, self.amazon(seller), self.feed_tracker)
+
+        return body
+
+
+JOBS = {CHECK_CONNECTIONS, IMPORT_ORDERS, TRACK_FEEDS, EXPORT_SHIPMENTS, PROCESS_SETTLEMENTS}
+JOBS |= {EXPORT_STOCK, EXPORT_PRICES}  # listings out (issue 5)
 
 
 def _unknown_job(job: str) -> PermanentError:

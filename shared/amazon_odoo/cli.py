@@ -1,4 +1,4 @@
-"""The ``amazon-odoo`` command: demo, run JOB, invoke FUNCTION, sellers, status, log.
+"""The ``amazon-odoo`` command: demo, run JOB, invoke FUNCTION, sellers, orders, feeds, status, log.
 
 Every command works against the configured endpoints (``AWS_ENDPOINT_URL``, ``SP_API_ENDPOINT``,
 ``ODOO_URL``…); ``demo`` starts the embedded ones first. Errors print one line naming the record, the
@@ -10,14 +10,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from amazon_odoo.domain.errors import ConnectorError
-from amazon_odoo.domain.jobs import JobRequest
+from amazon_odoo.domain.errors import ConfigError, ConnectorError
+from amazon_odoo.domain.jobs import JobRequest, parse_utc
 from amazon_odoo.domain.state import LogLevel
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from amazon_odoo.bootstrap import Container
+    from amazon_odoo.config import SellerConfig
+    from amazon_odoo.services.order_recovery import InlineIngest, RetryReport
+    from amazon_odoo.services.work import Handled
 
 
 def _print_table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> None:
@@ -90,7 +99,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from amazon_odoo.bootstrap import compose
 
     job = args.job.replace("-", "_")
-    runs = compose().run_job(JobRequest(job=job, seller_id=args.seller, trigger="manual"))
+    since, until = _window(job, args.since, args.until, args.queue)
+    request = JobRequest(job=job, seller_id=args.seller, trigger="manual", since=since, until=until)
+    if since is not None and not args.queue and job == "import_orders":
+        return _run_window_here(request)
+    runs = compose().run_job(request)
     for run in runs:
         counts = ", ".join(f"{k}={v}" for k, v in sorted(run.counts.items())) or "-"
         print(f"{run.seller_id} {run.job}: {run.status.value} ({counts}) {run.message}".rstrip())
@@ -157,6 +170,528 @@ def cmd_log(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ orders by hand (issue 3)
+
+DONE_OUTCOMES = {"created", "updated", "unchanged", "cancelled", "cancel_refused", "skipped"}
+
+
+def _window(
+    job: str, since: str | None, until: str | None, queue: bool
+) -> tuple[datetime | None, datetime | None]:
+    """``--from``/``--to`` as UTC datetimes; a usage mistake is a one-line error naming the option."""
+
+    def parse(option: str, value: str, end_of_day: bool) -> datetime:
+        try:
+            return parse_utc(value, end_of_day=end_of_day)
+        except ValueError:
+            raise ConfigError(
+                f"{value!r} is not a date or an ISO date-time",
+                record=f"option {option}",
+                resolution="write it like 2026-11-01 or 2026-11-01T08:00:00Z (UTC when no offset is given)",
+            ) from None
+
+    if since is None and until is None:
+        if queue:
+            raise ConfigError("--queue applies to a window given with --from", record="option --queue")
+        return None, None
+    if job == "process_settlements" and (until is not None or queue):  # settlements (issue 6)
+        raise ConfigError(
+            "process-settlements takes --since only (reports Amazon made since then)", record="option --to"
+        )
+    if job not in ("import_orders", "process_settlements"):
+        raise ConfigError(
+            f"--from/--to apply to import-orders only, not {job.replace('_', '-')}", record="option --from"
+        )
+    if since is None:
+        raise ConfigError("--to needs --from", record="option --to", resolution="give the window's start too")
+    start = parse("--from", since, end_of_day=False)
+    end = parse("--to", until, end_of_day=True) if until is not None else None
+    if end is not None and start >= end:
+        raise ConfigError(
+            f"--from {since} is not before --to {until}", record="option --from", resolution="swap them?"
+        )
+    if start >= datetime.now(UTC):
+        raise ConfigError(f"--from {since} is in the future", record="option --from")
+    return start, end
+
+
+class _Progress:
+    """A progress bar on stderr when it is a terminal (tqdm): orders done / orders known so far. The bar
+    appears with the first order, so a run with nothing to do prints none."""
+
+    def __init__(self, what: str, *, enabled: bool = True) -> None:
+        self._what = what
+        self._enabled = enabled and sys.stderr.isatty()
+        self._bar: tqdm[NoReturn] | None = None
+
+    def __call__(self, done: int, known: int) -> None:
+        if not self._enabled or known == 0:
+            return
+        if self._bar is None:
+            try:
+                from tqdm import tqdm
+            except ImportError:  # installed without the `cli` extra: no bar, the summary still comes
+                self._enabled = False
+                return
+            self._bar = tqdm(total=known, desc=self._what, unit=" order", file=sys.stderr, dynamic_ncols=True)
+        self._bar.total = known
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _inline(app: Container, progress: _Progress) -> InlineIngest:
+    from amazon_odoo.services.order_recovery import InlineIngest
+
+    return InlineIngest(app.work_consumer(), progress=progress)
+
+
+def _sale_order_names(app: Container, results: Sequence[Handled]) -> dict[int, str]:
+    """Names of the sale orders Odoo's sequence named (ingest does not read them back: one read here)."""
+    ids = [
+        h.result.sale_order_id
+        for h in results
+        if h.result is not None and h.result.sale_order_id is not None and not h.result.sale_order_name
+    ]
+    odoo = app.odoo
+    if not ids or odoo is None:
+        return {}
+    return {int(row["id"]): str(row["name"]) for row in odoo.read("sale.order", ids, ["name"])}
+
+
+def _describe(handled: Handled, names: dict[int, str]) -> str:
+    result = handled.result
+    if result is not None:
+        so = result.sale_order_name or names.get(result.sale_order_id or 0) or ""
+        if not so and result.sale_order_id:
+            so = f"sale.order #{result.sale_order_id}"
+        line = f"{handled.order_id}: {handled.outcome} {so}".rstrip()
+        line += f" ({result.odoo_calls} Odoo call{'s' if result.odoo_calls != 1 else ''})"
+        if result.products_created:
+            line += f"; products created for {', '.join(result.products_created)}"
+        if result.message and not so:
+            line += f"; {result.message}"
+        return line
+    line = f"{handled.order_id}: {handled.outcome}: {handled.message}"
+    return f"{line}\n    what to do: {handled.resolution}" if handled.resolution else line
+
+
+def _print_results(app: Container, results: Sequence[Handled], *, only_problems: bool = False) -> None:
+    names = _sale_order_names(app, [] if only_problems else results)
+    for handled in results:
+        if not only_problems or handled.outcome not in DONE_OUTCOMES:
+            print(_describe(handled, names))
+
+
+def _run_window_here(request: JobRequest) -> int:
+    """``run import-orders --from --to``: read the window and ingest every order in this process."""
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.services.order_recovery import summary
+
+    app = compose()
+    progress = _Progress("import-orders")
+    sink = _inline(app, progress)
+    window = f"{_utc_time(request.since)} .. {_utc_time(request.until) if request.until else 'now'}"
+    runs = []
+    try:
+        runs = app.run_job(request, queue=sink)
+    finally:
+        progress.close()
+        _print_results(app, sink.results, only_problems=True)
+        print(f"orders created {window}: {sink.done} read: {summary(sink.outcomes)}")
+    for run in runs:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(run.counts.items())) or "-"
+        print(f"{run.seller_id} {run.job}: {run.status.value} ({counts}) {run.message}".rstrip())
+    ok = all(run.status.value in {"succeeded", "partial"} for run in runs)
+    return 0 if ok and all(h.outcome in DONE_OUTCOMES for h in sink.results) else 1
+
+
+def _one_seller(app: Container, seller_id: str | None) -> SellerConfig:
+    if seller_id:
+        return app.seller(seller_id)
+    sellers = app.state.list_sellers()
+    if len(sellers) == 1:
+        return sellers[0]
+    known = ", ".join(s.id for s in sellers) or "none loaded"
+    raise ConfigError("--seller is needed", record="option --seller", resolution=f"sellers: {known}")
+
+
+def cmd_orders_import(args: argparse.Namespace) -> int:
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.services.order_recovery import import_order, summary
+
+    app = compose()
+    seller = _one_seller(app, args.seller)
+    progress = _Progress("orders import", enabled=len(args.order_ids) > 1)
+    sink = _inline(app, progress)
+    try:
+        for order_id in dict.fromkeys(args.order_ids):
+            import_order(seller, app.amazon(seller), sink, order_id)
+    finally:
+        progress.close()
+        _print_results(app, sink.results)
+        if len(sink.results) > 1:
+            print(f"{seller.id}: {summary(sink.outcomes)}")
+    return 0 if all(h.outcome in DONE_OUTCOMES for h in sink.results) else 1
+
+
+def _print_retry(report: RetryReport) -> None:
+    for parked in report.waiting:
+        print(
+            f"{parked.order_id}: still waiting for SKU{'s' if len(parked.missing_skus) > 1 else ''} "
+            f"{', '.join(parked.missing_skus)} (seen {parked.attempts} time(s) since {_utc_time(parked.first_seen)})"
+        )
+    for order_id, message in report.errors.items():
+        print(f"{order_id}: not read again: {message}")
+    if report.deferred:
+        print(f"left for later (Amazon or Odoo asked to wait): {', '.join(report.deferred)}")
+
+
+def cmd_orders_retry(args: argparse.Namespace) -> int:
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.services.order_recovery import retry_parked_orders, summary
+
+    app = compose()
+    if args.order_ids:
+        sellers = [_one_seller(app, args.seller)]
+    else:
+        sellers = [app.seller(args.seller)] if args.seller else app.state.list_sellers()
+    progress = _Progress("orders retry")
+    sink = _inline(app, progress)
+    reports: list[RetryReport] = []
+    try:
+        for seller in sellers:
+            reports.append(
+                retry_parked_orders(
+                    seller,
+                    app.state,
+                    lambda: app.odoo,
+                    app.amazon(seller),
+                    sink.delivery(seller.id),
+                    order_ids=args.order_ids,
+                    by_hand=True,
+                )
+            )
+    finally:
+        progress.close()
+        _print_results(app, sink.results)
+    for report in reports:
+        _print_retry(report)
+        still = len(app.state.list_parked_orders(report.seller_id))
+        print(
+            f"{report.seller_id}: {report.checked} parked order(s) checked; read again: "
+            f"{summary(Counter(report.outcomes.values()))}; still parked: {still}"
+        )
+    ok = all(not r.errors and not r.deferred for r in reports)
+    return 0 if ok and all(h.outcome in DONE_OUTCOMES | {"parked"} for h in sink.results) else 1
+
+
+def cmd_orders_parked(args: argparse.Namespace) -> int:
+    from amazon_odoo.bootstrap import compose
+
+    app = compose()
+    if args.seller:
+        app.seller(args.seller)  # an unknown seller is an error, not an empty list
+    parked = app.state.list_parked_orders(args.seller)
+    if not parked:
+        print("no parked orders" + (f" for seller {args.seller}" if args.seller else ""))
+        return 0
+    _print_table(
+        [
+            (
+                p.seller_id,
+                p.order_id,
+                p.marketplace_id or "-",
+                ", ".join(p.missing_skus) or "(none: see below)",
+                _utc_time(p.first_seen),
+                p.attempts,
+            )
+            for p in parked
+        ],
+        ["seller", "order", "marketplace", "missing SKUs", "since", "attempts"],
+    )
+    for p in parked:
+        if not p.missing_skus:
+            print(f"  {p.order_id}: held: {p.reason}")
+    print(
+        f"{len(parked)} parked order(s). Map the SKUs in Odoo (internal reference = SKU), then run "
+        "'amazon-odoo orders retry' (the scheduled import also retries them)."
+    )
+    return 0
+
+
+# ------------------------------------------------------------------ shipments out (issue 4)
+
+
+def cmd_shipments(args: argparse.Namespace) -> int:
+    """Shipment confirmations still open (refused, invalid, interrupted), or every one of an order."""
+    from amazon_odoo.bootstrap import compose
+
+    app = compose()
+    sellers = [app.seller(args.seller).id] if args.seller else [s.id for s in app.state.list_sellers()]
+    records = []
+    for seller_id in sellers:
+        if args.order:
+            records += app.state.order_shipments(seller_id, args.order)
+        else:
+            records += app.state.open_shipments(seller_id)
+    if not records:
+        print("no shipment confirmation " + (f"for order {args.order}" if args.order else "is waiting"))
+        return 0
+    rows = []
+    for r in records:
+        tracking = ", ".join(p.tracking_number for p in r.packages if p.tracking_number) or "-"
+        outcome = r.outcome.value if r.outcome else ""
+        rows.append(
+            [r.seller_id, r.order_id, r.picking_name or r.picking_id, r.status.value, outcome, len(r.packages),
+             tracking, _utc_time(r.updated_at)]
+        )  # fmt: skip
+    _print_table(
+        rows, ["seller", "order", "delivery", "status", "outcome", "packages", "tracking", "updated"]
+    )
+    for r in records:
+        if r.message:
+            print(f"{r.picking_name or r.picking_id}: {r.message}")
+            if r.resolution:
+                print(f"    what to do: {r.resolution}")
+    return 0
+
+
+# ------------------------------------------------------------------ settlements (issue 6)
+
+SETTLEMENT_COLUMNS = ["seller", "report", "settlement", "marketplace", "period", "deposit", "total", "state"]
+SETTLEMENT_COLUMNS += ["lines", "open", "statement"]
+
+
+def cmd_settlements(args: argparse.Namespace) -> int:
+    """Settlement reports with their state (new, downloaded, imported, reconciled, failed) and totals."""
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.domain.settlements import ReportState
+
+    app = compose()
+    sellers = [app.seller(args.seller).id] if args.seller else [s.id for s in app.state.list_sellers()]
+    states = [ReportState(args.state)] if args.state else []
+    records = [r for sid in sellers for r in app.state.list_settlements(sid, states, limit=args.limit)]
+    if not records:
+        print("no settlement reports" + (f" in state {args.state}" if args.state else " recorded yet"))
+        return 0
+
+    def day(moment: datetime | None) -> str:
+        return moment.date().isoformat() if moment else "-"
+
+    rows = [
+        [r.seller_id, r.report_id, r.settlement_id or "-", r.marketplace_id or "-",
+         f"{day(r.period_start)} - {day(r.period_end)}" if r.period_start else "-", day(r.deposit_date),
+         f"{r.total} {r.currency}" if r.total is not None else "-", r.state.value, r.lines or "-",
+         r.open_lines if r.lines else "-", r.statement_name or "-"]
+        for r in records
+    ]  # fmt: skip
+    _print_table(rows, SETTLEMENT_COLUMNS)
+    for r in records:
+        if r.message:
+            print(f"{r.label}: {r.message}")
+    return 0
+
+
+# ------------------------------------------------------------------ feeds (issue 5): history and per-item results
+
+FEED_STATUS_FILTERS = ["SUBMITTING", "NOT_SUBMITTED", "IN_QUEUE", "IN_PROGRESS", "DONE", "FATAL", "CANCELLED"]
+FEED_STATUS_FILTERS += ["UNCERTAIN", "PENDING"]
+FEED_COLUMNS = ["feed", "seller", "type", "marketplaces", "job", "status", "created", "done", "items"]
+FEED_COLUMNS += ["accepted", "warnings", "errors"]
+
+
+def _feed_sellers(args: argparse.Namespace) -> list[str]:
+    from amazon_odoo.bootstrap import compose
+
+    app = compose()
+    if args.seller:
+        return [app.seller(args.seller).id]  # an unknown seller is an error, not an empty list
+    return [s.id for s in app.state.list_sellers()]
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.domain.feeds import FeedStatus
+
+    app = compose()
+    records = []
+    for seller_id in _feed_sellers(args):
+        if args.status == "PENDING":
+            records += app.state.pending_feeds(seller_id)
+        else:
+            status = FeedStatus(args.status) if args.status else None
+            records += app.state.list_feeds(seller_id, status, limit=args.limit)
+    records.sort(key=lambda r: r.submission_id, reverse=True)
+    records = records[: args.limit]
+    if not records:
+        print("no feeds" + (f" with status {args.status}" if args.status else "") + " in the history")
+        return 0
+    _print_table(
+        [
+            (
+                r.label,
+                r.seller_id,
+                r.feed_type,
+                ",".join(r.marketplace_ids),
+                r.job,
+                r.status.value,
+                _utc_time(r.created_at),
+                _utc_time(r.done_at) if r.done_at else "tracking",
+                r.item_count,
+                r.accepted if not r.pending else "-",
+                r.warnings if not r.pending else "-",
+                r.errors if not r.pending else "-",
+            )
+            for r in records
+        ],
+        FEED_COLUMNS,
+    )
+    return 0
+
+
+def cmd_feeds_show(args: argparse.Namespace) -> int:
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.services.feeds import feed_items, feed_results
+
+    app = compose()
+    found = [r for sid in _feed_sellers(args) if (r := app.state.get_feed(sid, args.feed_id)) is not None]
+    if not found:
+        raise ConfigError(
+            f"no feed {args.feed_id} in the history",
+            record=f"feed {args.feed_id}",
+            resolution="list the feeds with 'amazon-odoo feeds' (Amazon's feed id, or the submission id)",
+        )
+    if len(found) > 1:
+        raise ConfigError(
+            f"feed {args.feed_id} exists for sellers {', '.join(r.seller_id for r in found)}",
+            record=f"feed {args.feed_id}",
+            resolution="add --seller",
+        )
+    record = found[0]
+    print(f"feed {record.label} ({record.feed_type}) of seller {record.seller_id}, sent by {record.job}")
+    print(f"  submission   {record.submission_id}")
+    scope = f" (scope {record.scope})" if record.scope else ""
+    print(f"  marketplaces {', '.join(record.marketplace_ids)}{scope}")
+    print(f"  status       {record.status.value}" + ("" if record.pending else " (results stored)"))
+    print(f"  created      {_utc_time(record.created_at)}   submitted {_utc_time(record.submitted_at)}")
+    print(
+        f"  processing   {_utc_time(record.processing_started_at)} -> {_utc_time(record.processing_ended_at)}"
+        f"   done {_utc_time(record.done_at)}"
+    )
+    counts = "-" if record.pending else f"{record.accepted} accepted ({record.warnings} with warnings), "
+    counts += "" if record.pending else f"{record.errors} refused"
+    print(f"  items        {record.item_count}: {counts}")
+    if record.message:
+        print(f"  note         {record.message}")
+    results = feed_results(app.documents, record)
+    if results is None:
+        rows = [(i.message_id, i.key, i.value, "pending", "", "") for i in feed_items(app.documents, record)]
+    else:
+        rows = [
+            (i.message_id, i.key, i.value, i.outcome.value, i.code, "; ".join(x.message for x in i.issues))
+            for i in results.items
+            if not args.problems or i.outcome.value != "accepted"
+        ]
+        for issue in results.feed_issues:
+            print(f"  feed issue   {issue.severity.value} {issue.text}")
+    if rows:
+        _print_table(rows, ["message", record.item_kind, "sent", "result", "code", "Amazon's message"])
+    return 0
+
+
+# ------------------------------------------------------------------ listings out (issue 5): bindings
+
+
+def cmd_products_bind(args: argparse.Namespace) -> int:
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.services.export_listings import bind_sku
+
+    app = compose()
+    seller = _one_seller(app, args.seller)
+    marketplace = args.marketplace or _only_marketplace(seller)
+    binding = bind_sku(
+        app.state, seller, marketplace, args.sku, args.odoo_ref or args.sku, product_type=args.product_type
+    )
+    print(
+        f"{seller.id} {binding.marketplace_id}: SKU {binding.sku} -> Odoo internal reference {binding.odoo_ref} "
+        f"(product type {binding.product_type})"
+    )
+    return 0
+
+
+def cmd_products_import(args: argparse.Namespace) -> int:
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.services.export_listings import import_bindings
+
+    app = compose()
+    seller = _one_seller(app, args.seller)
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"error: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    found = import_bindings(app.state, seller, text, marketplace_id=args.marketplace, dry_run=args.dry_run)
+    if found.problems:
+        print(f"{path}: nothing stored, {len(found.problems)} row(s) cannot be read:", file=sys.stderr)
+        for problem in found.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    markets = Counter(b.marketplace_id for b in found.bindings)
+    verb = "would bind" if args.dry_run else "bound"
+    per = ", ".join(f"{m}: {n}" for m, n in sorted(markets.items())) or "none"
+    print(f"{path}: {verb} {len(found.bindings)} SKU(s) of seller {seller.id} ({per})")
+    return 0
+
+
+def cmd_products_list(args: argparse.Namespace) -> int:
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.services.export_listings import last_values
+
+    app = compose()
+    seller = _one_seller(app, args.seller)
+    markets = [args.marketplace] if args.marketplace else [m.id for m in seller.marketplaces]
+    rows: list[tuple[object, ...]] = []
+    for marketplace in markets:
+        seller.marketplace(marketplace)
+        values = last_values(app.state, seller.id, marketplace)
+        for b in app.state.list_bindings(seller.id, marketplace):
+            if args.sku and b.sku != args.sku:
+                continue
+            stock, price = values.get(b.sku, ("", ""))
+            rows.append(
+                (
+                    marketplace,
+                    b.sku,
+                    b.odoo_ref,
+                    b.product_type,
+                    b.source.value,
+                    "yes" if b.active else "no",
+                    stock.removeprefix("quantity ") or "-",
+                    price.removeprefix("price ") or "-",
+                    b.note,
+                )
+            )
+    if not rows:
+        print(f"no SKU bound for seller {seller.id}: 'amazon-odoo products bind' or 'products import'")
+        return 0
+    rows = rows[: args.limit] if args.limit else rows
+    headers = ["marketplace", "sku", "odoo ref", "product type", "source", "exported"]
+    _print_table(rows, [*headers, "last stock", "last price", "note"])
+    return 0
+
+
+def _only_marketplace(seller: SellerConfig) -> str:
+    if len(seller.marketplaces) == 1:
+        return seller.marketplaces[0].id
+    known = ", ".join(m.id for m in seller.marketplaces)
+    raise ConfigError("--marketplace is needed", record="option --marketplace", resolution=f"one of {known}")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from amazon_odoo.local.demo import run_demo
 
@@ -184,6 +719,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one job now (for one seller, or every seller)")
     p.add_argument("job", help="e.g. check-connections")
     p.add_argument("--seller", help="seller id from the sellers file (default: every seller)")
+    p.add_argument(
+        "--from",
+        "--since",
+        dest="since",
+        metavar="WHEN",
+        help="import-orders: orders created from WHEN (date or ISO date-time, UTC); ingested here, "
+        "with a summary; the scheduled cursor is left alone. process-settlements: the reports Amazon made "
+        "since WHEN (default: the last 30 days), failed ones tried again",
+    )
+    p.add_argument(
+        "--to",
+        dest="until",
+        metavar="WHEN",
+        help="import-orders: ... up to WHEN (a date includes that whole day; default: now)",
+    )
+    p.add_argument(
+        "--queue", action="store_true", help="import-orders --from: hand the orders to the work queue instead"
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("invoke", help="invoke a Lambda handler in-process, like 'sam local invoke'")
@@ -207,6 +760,80 @@ def build_parser() -> argparse.ArgumentParser:
     p = sellers.add_parser("show", help="one seller's stored settings (secrets as references)")
     p.add_argument("seller")
     p.set_defaults(func=cmd_sellers_show)
+
+    orders = sub.add_parser("orders", help="orders by hand: parked orders, retry, import").add_subparsers(
+        dest="orders_command", required=True
+    )
+    p = orders.add_parser("parked", help="orders held back because a SKU matches no Odoo product")
+    p.add_argument("--seller")
+    p.set_defaults(func=cmd_orders_parked)
+    p = orders.add_parser(
+        "retry",
+        help="read parked orders again from Amazon and import them when their SKUs are mapped now "
+        "(named orders: whatever the SKU check says)",
+    )
+    p.add_argument("order_ids", nargs="*", metavar="AMAZON_ORDER_ID")
+    p.add_argument("--seller")
+    p.set_defaults(func=cmd_orders_retry)
+    p = orders.add_parser("import", help="read orders from Amazon (getOrder) and import them into Odoo now")
+    p.add_argument("order_ids", nargs="+", metavar="AMAZON_ORDER_ID")
+    p.add_argument("--seller", help="needed when more than one seller is loaded")
+    p.set_defaults(func=cmd_orders_import)
+
+    feeds = sub.add_parser("feeds", help="feeds sent to Amazon, newest first; 'feeds show FEED_ID' per item")
+    feeds.add_argument("--seller")
+    feeds.add_argument("--status", type=str.upper, choices=FEED_STATUS_FILTERS, help="e.g. fatal, pending")
+    feeds.add_argument("--limit", type=int, default=50)
+    feeds.set_defaults(func=cmd_feeds)
+    feeds_sub = feeds.add_subparsers(dest="feeds_command")
+    p = feeds_sub.add_parser("show", help="one feed: what it carried and Amazon's result for each item")
+    p.add_argument("feed_id", metavar="FEED_ID", help="Amazon's feed id (or the submission id)")
+    p.add_argument("--seller")
+    p.add_argument("--problems", action="store_true", help="only the items refused or accepted with warnings")
+    p.set_defaults(func=cmd_feeds_show)
+
+    p = sub.add_parser(
+        "shipments", help="shipment confirmations still open (refused, invalid, interrupted), or an order's"
+    )
+    p.add_argument("--seller")
+    p.add_argument("--order", metavar="AMAZON_ORDER_ID", help="every confirmation of this order")
+    p.set_defaults(func=cmd_shipments)
+
+    p = sub.add_parser(
+        "settlements",
+        help="settlement reports: state (new, downloaded, imported, reconciled, failed), totals",
+    )
+    p.add_argument("--seller")
+    p.add_argument("--state", choices=["new", "downloaded", "imported", "reconciled", "failed"])
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_settlements)
+
+    products = sub.add_parser(  # listings out (issue 5)
+        "products", help="which Odoo product each SKU of each marketplace is (bindings)"
+    ).add_subparsers(dest="products_command", required=True)
+    p = products.add_parser("bind", help="bind a SKU to the Odoo product with an internal reference")
+    p.add_argument("sku", metavar="SKU")
+    p.add_argument(
+        "odoo_ref", metavar="ODOO_REF", nargs="?", help="Odoo internal reference (default: the SKU)"
+    )
+    p.add_argument("--seller", help="needed when more than one seller is loaded")
+    p.add_argument("--marketplace", help="marketplace id (needed when the seller has several)")
+    p.add_argument("--product-type", help="Amazon product type (default: PRODUCT)")
+    p.set_defaults(func=cmd_products_bind)
+    p = products.add_parser(
+        "import", help="bindings from a CSV file: sku, odoo_ref, marketplace, product_type (header line)"
+    )
+    p.add_argument("file")
+    p.add_argument("--seller", help="needed when more than one seller is loaded")
+    p.add_argument("--marketplace", help="for rows without one (default: every marketplace of the seller)")
+    p.add_argument("--dry-run", action="store_true", help="read and check the file; store nothing")
+    p.set_defaults(func=cmd_products_import)
+    p = products.add_parser("list", help="bound SKUs with the last stock and price Amazon accepted")
+    p.add_argument("--seller", help="needed when more than one seller is loaded")
+    p.add_argument("--marketplace")
+    p.add_argument("--sku")
+    p.add_argument("--limit", type=int, default=0, help="at most this many rows (0: all)")
+    p.set_defaults(func=cmd_products_list)
 
     p = sub.add_parser("status", help="each seller's jobs: schedule, last run, result, next run")
     p.add_argument("--seller")

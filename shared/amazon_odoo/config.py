@@ -187,6 +187,8 @@ class Workflow(_Strict):
 
 class ShipmentOptions(_Strict):
     auto_update_status: bool = True
+    # Odoo carrier name -> Amazon carrier code, for carriers the built-in table does not know (else "Other")
+    carrier_codes: dict[str, str] = Field(default_factory=dict)
 
 
 class ReturnOptions(_Strict):

@@ -7,11 +7,30 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from amazon_odoo.config import SellerConfig
+from amazon_odoo.domain.feeds import AmazonFeed, AmazonFeedDocument, FailedItem, FeedRecord, FeedStatus
+from amazon_odoo.domain.listings import ListingBinding, ListingsSubmission  # listings out (issue 5)
 from amazon_odoo.domain.marketplaces import MarketplaceParticipation, SellerAccount
-from amazon_odoo.domain.state import Checkpoint, JobRun, LogEntry, LogLevel
+from amazon_odoo.domain.settlements import (  # settlements (issue 6)
+    AmazonReport,
+    ReportDownload,
+    ReportPage,
+    ReportState,
+    SettlementRecord,
+)
+from amazon_odoo.domain.shipments import ShipmentRecord
+from amazon_odoo.domain.state import Checkpoint, JobRun, LogEntry, LogLevel, ParkedOrder
+from amazon_odoo.mapping.listings import OdooStock, PricelistPrices  # listings out (issue 5)
+from amazon_odoo.mapping.settlements import (  # settlements (issue 6)
+    LineMatch,
+    OdooStatement,
+    OpenItem,
+    OpenStatementLine,
+    SettlementJournal,
+)
+from amazon_odoo.mapping.shipments import OdooDelivery
 
 
 class StateStore(Protocol):
@@ -47,6 +66,91 @@ class StateStore(Protocol):
         level: LogLevel | None = None,
         limit: int = 100,
     ) -> list[LogEntry]: ...
+
+    # parked orders (unknown SKU): one record per (seller, Amazon order id), no order data, no buyer.
+    # ``park_order`` creates it (first_seen = last_seen = now, attempts 1) or, when it exists, replaces its
+    # SKUs, marketplace and reason, moves last_seen and adds 1 to attempts; it returns the stored record.
+    # ``list_parked_orders(None)``: every configured seller's, by seller then first_seen.
+    # ``unpark_order`` is True when there was one.
+    def park_order(
+        self,
+        seller_id: str,
+        order_id: str,
+        *,
+        missing_skus: Sequence[str],
+        marketplace_id: str = "",
+        reason: str = "",
+        now: datetime | None = None,
+    ) -> ParkedOrder: ...
+    def get_parked_order(self, seller_id: str, order_id: str) -> ParkedOrder | None: ...
+    def list_parked_orders(self, seller_id: str | None = None) -> list[ParkedOrder]: ...
+    def unpark_order(self, seller_id: str, order_id: str) -> bool: ...
+
+    # feeds (domain/feeds.py, services/feeds.py): one record per submission, keyed by its submission id
+    # and found by Amazon's feed id too. ``save_feed`` locks optimistically like ``save_checkpoint``
+    # (``record.version`` 0 = must not exist yet) and returns the saved copy with version + 1.
+    # ``get_feed`` takes Amazon's feed id or the submission id. ``list_feeds``: newest first.
+    # ``pending_feeds``: records whose tracking is not finished (``done_at`` unset), oldest first, found
+    # without reading the others. Failed items: one marker per (seller, job, scope, key), replaced by
+    # ``save_failed_items`` and removed by ``clear_failed_items``.
+    def save_feed(self, record: FeedRecord) -> FeedRecord: ...
+    def get_feed(self, seller_id: str, feed_id: str) -> FeedRecord | None: ...
+    def list_feeds(
+        self, seller_id: str, status: FeedStatus | None = None, limit: int = 50
+    ) -> list[FeedRecord]: ...
+    def pending_feeds(self, seller_id: str) -> list[FeedRecord]: ...
+    def save_failed_items(
+        self, seller_id: str, job: str, scope: str, items: Sequence[FailedItem]
+    ) -> None: ...
+    def clear_failed_items(self, seller_id: str, job: str, scope: str, keys: Sequence[str]) -> None: ...
+    def failed_items(self, seller_id: str, job: str, scope: str) -> list[FailedItem]: ...
+
+    # shipments out (issue 4): one record per Odoo delivery (picking) of an Amazon order, keyed by (seller,
+    # Amazon order id, picking id). ``save_shipment`` locks optimistically like ``save_checkpoint``
+    # (``record.version`` 0 = must not exist yet) and returns the saved copy with version + 1.
+    # ``get_shipments``: the records of these (order id, picking id) keys that exist, in one batched read.
+    # ``open_shipments``: records not done, oldest first, found without reading the done ones.
+    # ``order_shipments``: every record of one Amazon order. Done records expire with the log book.
+    def save_shipment(self, record: ShipmentRecord) -> ShipmentRecord: ...
+    def get_shipments(self, seller_id: str, keys: Sequence[tuple[str, int]]) -> dict[int, ShipmentRecord]: ...
+    def open_shipments(self, seller_id: str) -> list[ShipmentRecord]: ...
+    def order_shipments(self, seller_id: str, order_id: str) -> list[ShipmentRecord]: ...
+
+    # listings out (issue 5): bindings SKU -> Odoo product (internal reference), one per (seller, marketplace,
+    # SKU), replaced whole by ``save_bindings``; ``list_bindings`` gives a marketplace's, by SKU;
+    # ``get_bindings`` those of some SKUs in one batched read. Last accepted values: per (seller, job,
+    # marketplace, SKU) the text of the value Amazon last accepted (``quantity 5``), replaced by
+    # ``save_listing_values`` and read whole per (seller, job, marketplace) by ``listing_values``.
+    def save_bindings(self, bindings: Sequence[ListingBinding]) -> None: ...
+    def list_bindings(self, seller_id: str, marketplace_id: str) -> list[ListingBinding]: ...
+    def get_bindings(
+        self, seller_id: str, marketplace_id: str, skus: Sequence[str]
+    ) -> dict[str, ListingBinding]: ...
+    def listing_values(self, seller_id: str, job: str, marketplace_id: str) -> dict[str, str]: ...
+    def save_listing_values(
+        self, seller_id: str, job: str, marketplace_id: str, values: Mapping[str, str]
+    ) -> None: ...
+
+    # settlements (issue 6): one record per (seller, settlement report id), never expiring (a report is
+    # processed once). ``save_settlement`` locks optimistically like ``save_checkpoint`` (``record.version``
+    # 0 = must not exist yet) and returns the saved copy with version + 1. ``list_settlements``: newest
+    # report first, optionally only those in ``states``.
+    def save_settlement(self, record: SettlementRecord) -> SettlementRecord: ...
+    def get_settlement(self, seller_id: str, report_id: str) -> SettlementRecord | None: ...
+    def list_settlements(
+        self, seller_id: str, states: Sequence[ReportState] = (), limit: int = 100
+    ) -> list[SettlementRecord]: ...
+
+
+class DocumentStore(Protocol):
+    """Documents too large for a state item (S3 DocumentsBucket in AWS): submitted feed documents, their
+    item manifests, processing reports and parsed results. ``get_document`` of a missing key raises
+    PermanentError."""
+
+    def put_document(
+        self, key: str, content: bytes, content_type: str = "application/octet-stream"
+    ) -> None: ...
+    def get_document(self, key: str) -> bytes: ...
 
 
 class SecretStore(Protocol):
@@ -216,6 +320,59 @@ class OdooGateway(Protocol):
     ) -> None: ...
     def validate_deliveries(self, picking_ids: Sequence[int]) -> None: ...
 
+    # shipments out (issue 4): done deliveries in one read (pickings with moves, move lines, carrier and
+    # the sale order's Amazon ids), notes in one write
+    def done_deliveries(
+        self, company: str, since: datetime, picking_ids: Sequence[int] = (), limit: int = 500
+    ) -> list[OdooDelivery]: ...
+    def post_notes(self, notes: Sequence[tuple[str, int, str]]) -> list[int]: ...
+
+    # listings out (issue 5, ODOO.md §7-8): products by internal reference with their stock in a warehouse
+    # (on hand and forecast) or their price in some pricelists (by name; the products read once for all),
+    # one read per 2,000 references; every product of a reference comes back (archived ones too) so the
+    # caller can tell missing, archived and ambiguous apart. A pricelist name that matches nothing raises
+    # PermanentError with ``record`` ``pricelist <name>``. ``product_references``: the internal
+    # references of the company's saleable products; ``warehouse_id``: a warehouse code (None: the
+    # company's first warehouse) resolved, so marketplaces that share a warehouse share its read.
+    def stock_by_reference(
+        self, company: str, references: Sequence[str], *, warehouse: str | None
+    ) -> dict[str, list[OdooStock]]: ...
+    def pricelist_prices(
+        self, company: str, pricelists: Sequence[str], references: Sequence[str]
+    ) -> dict[str, PricelistPrices]: ...
+    def product_references(self, company: str) -> list[str]: ...
+    def warehouse_id(self, company: str, code: str | None) -> int: ...
+
+    # settlements (issue 6, ODOO.md §9): the marketplace's settlement journal (found by code, else created as
+    # a bank journal), accounts by code, the statement of a settlement (by journal and reference), the open
+    # items of Amazon orders (invoices, credit notes, payments), statement lines written in batches (open
+    # items marked first, so Odoo reconciles them when it posts the lines), the balance closed, and lines
+    # left on the suspense account matched later.
+    def settlement_journal(
+        self, company_id: int, code: str, name: str, currency: str
+    ) -> SettlementJournal: ...
+    def account_ids(self, company_id: int, codes: Sequence[str]) -> dict[str, int]: ...
+    def currency_rates(
+        self, company_id: int, currency_id: int, since: date, until: date
+    ) -> dict[date, Decimal]: ...
+    def find_statement(self, journal_id: int, reference: str) -> OdooStatement | None: ...
+    def open_items(
+        self, company_id: int, order_ids: Sequence[str], journal: SettlementJournal
+    ) -> dict[str, list[OpenItem]]: ...
+    def write_statement_lines(
+        self,
+        journal: SettlementJournal,
+        statement_id: int | None,
+        header: Mapping[str, Any],
+        lines: Sequence[Mapping[str, Any]],
+        markers: Mapping[int, str],
+    ) -> int: ...
+    def close_statement(self, statement_id: int, lines_total: Decimal) -> OdooStatement: ...
+    def open_statement_lines(
+        self, statement_id: int, journal: SettlementJournal
+    ) -> list[OpenStatementLine]: ...
+    def match_open_lines(self, matches: Sequence[LineMatch]) -> None: ...
+
 
 class AmazonGateway(Protocol):
     """One seller's SP-API. The adapter applies rate limits, retries and its failure table: methods raise
@@ -241,3 +398,64 @@ class AmazonGateway(Protocol):
         pagination_token: str | None = None,
     ) -> dict[str, Any]: ...
     def get_order(self, order_id: str, included_data: Sequence[str] = ()) -> dict[str, Any]: ...
+
+    # Feeds API 2021-06-30 (services/feeds.py). ``create_feed`` raises SubmissionUncertainError (retryable,
+    # never retried inside) when Amazon's answer is lost or a 5xx: the feed may exist. Documents move
+    # through their pre-signed URLs; ``get_feed_document`` downloads and un-gzips when Amazon says GZIP.
+    def create_feed_document(self, content_type: str) -> AmazonFeedDocument: ...
+    def upload_feed_document(
+        self, document: AmazonFeedDocument, content: bytes, content_type: str
+    ) -> None: ...
+    def create_feed(
+        self,
+        feed_type: str,
+        marketplace_ids: Sequence[str],
+        input_document_id: str,
+        feed_options: Mapping[str, str] | None = None,
+    ) -> str: ...
+    def get_feed(self, feed_id: str) -> AmazonFeed: ...
+    def get_feeds(
+        self,
+        *,
+        feed_types: Sequence[str],
+        marketplace_ids: Sequence[str] = (),
+        created_since: datetime | None = None,
+        created_until: datetime | None = None,
+    ) -> list[AmazonFeed]: ...
+    def get_feed_document(self, document_id: str) -> bytes: ...
+
+    # Orders API v0 confirmShipment (issue 4; 2/s, burst 10): ``package_detail`` is the request's
+    # ``packageDetail``. Raises SkipError (code ``AlreadyShipped``) when Amazon answers that the items are
+    # already shipped, ConfirmationUncertainError when its answer is lost or a 5xx (it may have the package:
+    # never resent blindly), ThrottledError, or PermanentError with Amazon's message.
+    def confirm_shipment(
+        self, order_id: str, marketplace_id: str, package_detail: Mapping[str, Any]
+    ) -> None: ...
+
+    # Listings Items API 2021-08-01 patchListingsItem (listings out, issue 5; 5/s, burst 5): Amazon's answer
+    # (ACCEPTED or INVALID with its issues); throttling and failures as above. Idempotent: a patch sent
+    # twice sets the same value twice.
+    def patch_listings_item(
+        self,
+        merchant_id: str,
+        sku: str,
+        marketplace_id: str,
+        product_type: str,
+        patches: Sequence[Mapping[str, Any]],
+    ) -> ListingsSubmission: ...
+
+    # Reports API 2021-06-30 (settlements, issue 6). ``get_reports`` is one page (newest first; with
+    # ``next_token`` only the token is sent); ``download_report_document`` writes the document to ``target``
+    # (un-gzipped when Amazon says GZIP) and says its content type, which names its character set.
+    def get_reports(
+        self,
+        *,
+        report_types: Sequence[str],
+        processing_statuses: Sequence[str] = (),
+        marketplace_ids: Sequence[str] = (),
+        created_since: datetime | None = None,
+        created_until: datetime | None = None,
+        next_token: str | None = None,
+    ) -> ReportPage: ...
+    def get_report(self, report_id: str) -> AmazonReport: ...
+    def download_report_document(self, document_id: str, target: BinaryIO) -> ReportDownload: ...

@@ -175,3 +175,97 @@ def test_missing_table_is_permanent_and_names_it(aws_target: Any) -> None:
         store.get_checkpoint("a", "import_orders")
     assert "no-such-table" in str(info.value) and "STATE_TABLE" in info.value.resolution
     assert not info.value.retryable
+
+
+# --- parked orders (unknown SKU) -----------------------------------------------------------------------------
+
+
+def test_parking_an_order_creates_then_refreshes_one_record(state_store: Any, clock: Clock) -> None:
+    first_seen = clock.now
+    parked = state_store.park_order(
+        "a",
+        "114-1",
+        missing_skus=["SKU-9", "SKU-8", "SKU-9"],
+        marketplace_id="ATVPDKIKX0DER",
+        reason="SKUs SKU-9, SKU-8 of Amazon order 114-1 match no Odoo product",
+    )
+    assert parked.seller_id == "a" and parked.order_id == "114-1"
+    assert parked.missing_skus == ("SKU-9", "SKU-8")  # order kept, duplicates dropped
+    assert parked.marketplace_id == "ATVPDKIKX0DER" and "SKU-8" in parked.reason
+    assert parked.first_seen == parked.last_seen == first_seen and parked.attempts == 1
+    assert state_store.get_parked_order("a", "114-1") == parked
+
+    clock.advance(minutes=15)
+    again = state_store.park_order(
+        "a", "114-1", missing_skus=["SKU-8"], marketplace_id="ATVPDKIKX0DER", reason="still SKU-8"
+    )
+    assert again.first_seen == first_seen and again.last_seen == clock.now
+    assert again.attempts == 2 and again.missing_skus == ("SKU-8",) and again.reason == "still SKU-8"
+    assert state_store.get_parked_order("a", "114-1") == again
+    # an explicit time wins over the store's clock
+    later = clock.now + timedelta(hours=1)
+    assert state_store.park_order("a", "114-1", missing_skus=["SKU-8"], now=later).last_seen == later
+    assert state_store.get_parked_order("a", "114-2") is None
+    assert state_store.get_parked_order("b", "114-1") is None
+
+
+def test_parked_orders_are_listed_per_seller_oldest_first(state_store: Any, clock: Clock) -> None:
+    state_store.replace_sellers([seller("a"), seller("b")])
+    state_store.park_order("b", "114-B", missing_skus=["X"])
+    clock.advance(minutes=1)
+    state_store.park_order("a", "114-LATE", missing_skus=["X"])
+    state_store.park_order("a", "114-EARLY", missing_skus=["Y"], now=clock.now - timedelta(days=1))
+    clock.advance(minutes=1)
+    state_store.park_order("a", "114-LATE", missing_skus=["X"])  # a second sighting keeps its place
+    assert [p.order_id for p in state_store.list_parked_orders("a")] == ["114-EARLY", "114-LATE"]
+    assert [p.order_id for p in state_store.list_parked_orders("b")] == ["114-B"]
+    assert [(p.seller_id, p.order_id) for p in state_store.list_parked_orders()] == [
+        ("a", "114-EARLY"),
+        ("a", "114-LATE"),
+        ("b", "114-B"),
+    ]
+    assert state_store.list_parked_orders("nobody") == []
+    # an order parked for a seller no longer in the sellers file is not listed for "every seller"
+    state_store.park_order("gone", "114-G", missing_skus=["X"])
+    assert "gone" not in {p.seller_id for p in state_store.list_parked_orders()}
+    assert [p.order_id for p in state_store.list_parked_orders("gone")] == ["114-G"]
+
+
+def test_unparking_removes_the_record_once(state_store: Any) -> None:
+    state_store.park_order("a", "114-1", missing_skus=["X"])
+    state_store.park_order("a", "114-2", missing_skus=["X"])
+    assert state_store.unpark_order("a", "114-1") is True
+    assert state_store.unpark_order("a", "114-1") is False  # already gone: no error
+    assert state_store.unpark_order("b", "114-2") is False  # another seller's order id space
+    assert [p.order_id for p in state_store.list_parked_orders("a")] == ["114-2"]
+    assert state_store.get_parked_order("a", "114-1") is None
+    # parked again later: a fresh record
+    assert state_store.park_order("a", "114-1", missing_skus=["X"]).attempts == 1
+
+
+def test_parked_item_holds_ids_and_skus_only(state_store: Any) -> None:
+    from amazon_odoo.adapters.aws.state import DynamoStateStore
+
+    if not isinstance(state_store, DynamoStateStore):
+        pytest.skip("the stored item is DynamoDB's")
+    state_store.park_order("a", "114-1", missing_skus=["SKU-9"], marketplace_id="M", reason="r")
+    client, table = state_store._client, state_store._table
+    (item,) = client.query(
+        TableName=table,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :p)",
+        ExpressionAttributeValues={":pk": {"S": "SELLER#a"}, ":p": {"S": "PARKED#"}},
+    )["Items"]
+    assert item["SK"] == {"S": "PARKED#114-1"}
+    assert set(item) == {
+        "PK",
+        "SK",
+        "seller_id",
+        "order_id",
+        "marketplace_id",
+        "missing_skus",
+        "reason",
+        "first_seen",
+        "last_seen",
+        "attempts",
+    }
+    assert "ttl" not in item  # a parked order waits for a person, however long

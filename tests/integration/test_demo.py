@@ -26,7 +26,7 @@ def test_demo_runs_every_job_and_prints_what_it_did() -> None:
     assert "stored 1 seller(s): mugs-us" in out
     assert "mugs-us: partial" in out  # the check ran against the sandbox and the Odoo double
     assert "amazon_events: 3 delivered, 0 left for redelivery" in out
-    assert "FEED_PROCESSING_FINISHED is not handled by this connector" in out
+    assert "feed 50046018675 (JSON_LISTINGS_FEED) was not submitted by this connector" in out
     # both doors: the poll's unshipped order and the ORDER_CHANGE sample's order, each once
     assert "Odoo now holds 2 Amazon sale order(s):" in out
     assert "114-5820417-3390021" in out and "114-3941689-8772232" in out

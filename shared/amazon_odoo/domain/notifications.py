@@ -69,7 +69,7 @@ def decode_body(body: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
             except json.JSONDecodeError as exc:
                 raise PermanentError(
                     f"message body is not JSON ({exc.msg} at position {exc.pos})",
-                    record="notification body",
+                    record="",  # no notification id to name: the caller names the message
                     resolution="only SP-API notifications belong on the events queue; check who sends this",
                 ) from None
             continue
@@ -77,7 +77,7 @@ def decode_body(body: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         raise PermanentError(
             f"message body is a JSON {type(data).__name__}, not an object",
-            record="notification body",
+            record="",  # no notification id to name: the caller names the message
             resolution="only SP-API notifications belong on the events queue",
         )
     detail = get_ci(data, "detail")
@@ -106,7 +106,7 @@ def parse_notification(body: str | bytes | Mapping[str, Any]) -> Notification:
     if missing:
         raise PermanentError(
             f"not an SP-API notification: missing {', '.join(missing)}",
-            record=f"notification {nid or '?'}",
+            record=f"notification {nid}" if nid else "",
             resolution="only SP-API notifications belong on the events queue; check the sender",
         )
     if not isinstance(payload, Mapping):

@@ -83,3 +83,25 @@ class LogEntry(BaseModel):
     message: str
     resolution: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- parked orders (issue 3: unknown SKU) -------------------------------------------------------------------
+
+
+class ParkedOrder(BaseModel):
+    """An Amazon order held back because some of its seller SKUs match no Odoo product.
+
+    Only what a retry needs: ids, the missing SKUs and why. Never the order itself or anything about
+    the buyer: a retry reads the order again from Amazon (``getOrder``) once the SKUs are mapped.
+    ``attempts`` counts the times the order was found blocked (first sighting included)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seller_id: str
+    order_id: str  # the Amazon order id
+    marketplace_id: str = ""
+    missing_skus: tuple[str, ...] = ()
+    reason: str = ""
+    first_seen: AwareDatetime
+    last_seen: AwareDatetime
+    attempts: int = 1

@@ -77,19 +77,46 @@ def seed_demo_odoo(say: Say) -> None:
     if odoo is None:
         return
     known = {p["default_code"] for p in odoo.search_read("product.product", [], ["default_code"])}
-    odoo.create(
+    new = [sku for sku in DEMO_SKUS if sku not in known]
+    ids = odoo.create(
         "product.product",
         [
-            {"name": name, "default_code": sku, "list_price": 10.0}
-            for sku, name in DEMO_SKUS.items()
-            if sku not in known
+            {"name": DEMO_SKUS[sku], "default_code": sku, "detailed_type": "product", "list_price": 10.0}
+            for sku in new
         ],
+    )
+    [warehouse] = odoo.search_read("stock.warehouse", [("code", "=", "WH")], ["lot_stock_id"])
+    odoo.create(  # some stock on hand, so the stock export has something to say
+        "stock.quant",
+        [
+            {
+                "product_id": product,
+                "location_id": warehouse["lot_stock_id"][0],
+                "inventory_quantity_auto_apply": 12 + 6 * n,
+            }
+            for n, product in enumerate(ids)
+        ],
+        context={"inventory_mode": True},
     )
     usd = odoo.search_read("res.currency", [("name", "=", "USD")], ["id"])[0]["id"]
     odoo.create("product.pricelist", [{"name": "Amazon.com (USD)", "currency_id": usd}])
     odoo.create("crm.team", [{"name": "Amazon US"}])
+    # the integration user's groups the README lists (settlements need "Show Full Accounting Features")
+    [group] = odoo.search_read(
+        "ir.model.data", [("module", "=", "account"), ("name", "=", "group_account_user")], ["res_id"]
+    )
+    odoo.write("res.users", [odoo.uid], {"groups_id": [(4, int(group["res_id"]))]})
+    odoo.create(  # the fee accounts the example file maps Amazon's fees to
+        "account.account",
+        [
+            {"code": "600100", "name": "Amazon Commissions", "account_type": "expense"},
+            {"code": "600200", "name": "Amazon Subscription Fees", "account_type": "expense"},
+        ],
+    )
     say(
-        f"  Odoo double seeded: {len(DEMO_SKUS)} products by SKU, pricelist 'Amazon.com (USD)', team 'Amazon US'"
+        f"  Odoo double seeded: {len(DEMO_SKUS)} storable products by SKU with stock, pricelist 'Amazon.com (USD)', "
+        "team 'Amazon US', "
+        "fee accounts 600100 and 600200"
     )
 
 
@@ -175,6 +202,7 @@ def shell_environment(stack: LocalStack) -> dict[str, str]:
         "LWA_ENDPOINT": s.lwa_endpoint or "",
         "EVENTS_QUEUE_URL": s.events_queue_url or "",
         "WORK_QUEUE_URL": s.work_queue_url or "",
+        "DOCUMENTS_BUCKET": s.documents_bucket or "",
         "ODOO_URL": s.odoo_url or "",
         "ODOO_DB": s.odoo_db or "",
         "ODOO_USERNAME": s.odoo_username or "",

@@ -85,7 +85,11 @@ def local_stack(
         settings = apply_environment(env)
         resources = provision(settings)
         settings = apply_environment(
-            {"EVENTS_QUEUE_URL": resources["events_queue_url"], "WORK_QUEUE_URL": resources["work_queue_url"]}
+            {
+                "EVENTS_QUEUE_URL": resources["events_queue_url"],
+                "WORK_QUEUE_URL": resources["work_queue_url"],
+                "DOCUMENTS_BUCKET": resources["documents_bucket"],
+            }
         )
         from amazon_odoo.bootstrap import compose
 

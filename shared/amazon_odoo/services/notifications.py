@@ -72,21 +72,27 @@ class NotificationRouter:
             )
         )
 
-    def handle_message(self, body: str | bytes | Mapping[str, Any]) -> str:
-        """One SQS message: parse it, then handle it once. A body that is no notification is logged."""
+    def handle_message(self, body: str | bytes | Mapping[str, Any], message_id: str = "") -> str:
+        """One SQS message: parse it, then handle it once. A body that is no notification is logged (under
+        its notification id when it has one, else under ``message_id``, the SQS message id) and acknowledged.
+        """
         get_metrics().add_metric(name="NotificationsReceived", unit=MetricUnit.Count, value=1)
         try:
             notification = parse_notification(body)
         except PermanentError as error:
             text = body if isinstance(body, str) else repr(body)
+            details = {"body_start": text[:300]}
+            if message_id:
+                details["sqs_message_id"] = message_id
             self._state.add_log(
                 LogEntry(
                     level=LogLevel.ERROR,
                     job="amazon_events",
-                    record_ref=error.record,
+                    record_ref=error.record
+                    or (f"SQS message {message_id}" if message_id else "message body"),
                     message=error.message,
                     resolution=error.resolution,
-                    details={"body_start": text[:300]},
+                    details=details,
                 )
             )
             return Outcome.REJECTED.value

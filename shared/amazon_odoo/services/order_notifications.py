@@ -10,6 +10,7 @@ as soon as the order is safely on the work queue, and the work queue retries unt
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from amazon_odoo.config import SellerConfig
 from amazon_odoo.domain.errors import PermanentError, SkipError
@@ -22,27 +23,43 @@ ORDER_CHANGE = "ORDER_CHANGE"
 
 
 def order_change_summary(notification: Notification) -> tuple[str, str, str]:
-    """(Amazon order id, fulfilment type, marketplace id) of an ORDER_CHANGE notification."""
+    """(Amazon order id, fulfilment type, marketplace id) of an ORDER_CHANGE notification.
+
+    A field that is missing or of the wrong type is a PermanentError naming it (the router logs it under the
+    notification's id and acknowledges the message)."""
+
+    def malformed(problem: str) -> PermanentError:
+        return PermanentError(
+            f"ORDER_CHANGE {problem}",
+            record=f"notification {notification.notification_id}",
+            resolution="nothing to fix here; the scheduled import still reads the order",
+        )
+
+    def text(mapping: Mapping[str, Any], path: str) -> str:
+        value = get_ci(mapping, path.rsplit(".", 1)[-1])
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise malformed(f"with {path} of type {type(value).__name__} (a string expected)")
+        return value
+
     body = get_ci(notification.payload, "OrderChangeNotification")
     if not isinstance(body, Mapping):
-        raise PermanentError(
-            "ORDER_CHANGE without Payload.OrderChangeNotification",
-            record=f"notification {notification.notification_id}",
-            resolution="nothing to fix here; the scheduled import still reads the order",
-        )
-    order_id = get_ci(body, "AmazonOrderId")
-    if not isinstance(order_id, str) or not order_id:
-        raise PermanentError(
-            "ORDER_CHANGE without OrderChangeNotification.AmazonOrderId",
-            record=f"notification {notification.notification_id}",
-            resolution="nothing to fix here; the scheduled import still reads the order",
-        )
+        raise malformed("without Payload.OrderChangeNotification")
+    order_id = text(body, "OrderChangeNotification.AmazonOrderId")
+    if not order_id:
+        raise malformed("without OrderChangeNotification.AmazonOrderId")
     summary = get_ci(body, "Summary")
-    summary = summary if isinstance(summary, Mapping) else {}
+    if summary is None:
+        summary = {}
+    if not isinstance(summary, Mapping):
+        raise malformed(
+            f"with OrderChangeNotification.Summary of type {type(summary).__name__} (an object expected)"
+        )
     return (
         order_id,
-        str(get_ci(summary, "FulfillmentType") or ""),
-        str(get_ci(summary, "MarketplaceId") or ""),
+        text(summary, "Summary.FulfillmentType"),
+        text(summary, "Summary.MarketplaceId"),
     )
 
 

@@ -6,7 +6,9 @@ error code and message), then looked up in :data:`FAILURES`, whose first matchin
 - ``sp-api``: an SP-API answer with status >= 400 (Amazon's ``errors[0].code``; empty when the body had no
   ``errors`` — the row for the status then decides);
 - ``lwa``: the Login with Amazon token request (``error`` of its JSON answer, e.g. ``invalid_grant``);
-- ``network``: no answer at all (connection refused or reset, DNS, timeouts).
+- ``network``: no answer at all (connection refused or reset, DNS, timeouts);
+- ``document``: a pre-signed document URL (S3) answering >= 400 to a feed upload or a document download
+  (S3's error code, e.g. ``AccessDenied`` for an expired URL).
 
 404 depends on the operation: where "not found" means the thing is already gone or simply does not
 exist yet (:data:`NOT_FOUND_MEANS_NOTHING_TO_DO`: deletes, cancels, single look-ups of a subscription or
@@ -27,6 +29,7 @@ from sp_api.auth.exceptions import AuthorizationError
 from sp_api.base.exceptions import SellingApiException
 
 from amazon_odoo.adapters.amazon.clients import SpApiHttpError
+from amazon_odoo.adapters.amazon.documents import DocumentHttpError
 from amazon_odoo.domain.errors import (
     ConnectorError,
     Disposition,
@@ -39,6 +42,7 @@ from amazon_odoo.domain.errors import (
 SP_API = "sp-api"
 LWA = "lwa"
 NETWORK = "network"
+DOCUMENT = "document"  # a pre-signed document URL (S3): feed uploads, document downloads
 
 # Operations whose 404 means there is nothing to do (see the module's docstring).
 NOT_FOUND_MEANS_NOTHING_TO_DO: frozenset[str] = frozenset(
@@ -131,6 +135,10 @@ FORMAT = "Amazon refused the payload's format: {text}"
 THROTTLED = "Amazon's rate limit was reached: retried later"
 SERVER = "Amazon had a server error: retried later"
 OTHER = "Amazon refused the call ({status} {code}): {text}"
+DOC_EXPIRED = "the pre-signed document URL was refused ({code}: {text}), e.g. it expired: retried later"
+DOC_GONE = "the document is no longer there ({text}): it expired at Amazon"
+DOC_SERVER = "Amazon's document storage had a server error: retried later"
+DOC_REFUSED = "Amazon's document storage refused the transfer ({status} {code}): {text}"
 
 # THE table: (source, status, Amazon's code or None for any, disposition, resolution[, operations]).
 # First matching row wins. An empty error body has no code, so the row for its status decides.
@@ -166,6 +174,11 @@ FAILURES: tuple[Rule, ...] = (
     Rule(SP_API,  "504", None,                  R, SERVER),
     Rule(SP_API,  "5xx", None,                  R, SERVER),
     Rule(SP_API,  "*",   None,                  P, OTHER),
+    # pre-signed document URLs (S3)
+    Rule(DOCUMENT, "403", None,                 R, DOC_EXPIRED),
+    Rule(DOCUMENT, "404", None,                 P, DOC_GONE),
+    Rule(DOCUMENT, "5xx", None,                 R, DOC_SERVER),
+    Rule(DOCUMENT, "*",   None,                 P, DOC_REFUSED),
 )
 # fmt: on
 
@@ -188,6 +201,8 @@ def describe(exc: BaseException) -> Failure | None:
     """The :class:`Failure` an exception stands for; None when it is not an Amazon failure at all."""
     if isinstance(exc, SpApiHttpError):
         return Failure(SP_API, exc.status, exc.code, exc.message, exc.details, exc.headers)
+    if isinstance(exc, DocumentHttpError):
+        return Failure(DOCUMENT, exc.status, exc.code, exc.message, headers=exc.headers)
     if isinstance(exc, AuthorizationError):
         return Failure(LWA, _int_or_none(exc.status_code), str(exc.error_code or ""), str(exc.message or ""))
     if isinstance(exc, SellingApiException):

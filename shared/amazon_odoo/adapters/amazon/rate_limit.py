@@ -50,6 +50,9 @@ USAGE_PLANS: dict[str, tuple[float, int]] = {
     "searchCatalogItems": (2.0, 2),
     "getCatalogItem": (2.0, 2),
     "getDefinitionsProductType": (5.0, 10),
+    # Not an operation: JSON_LISTINGS_FEED submissions are at most 5 per 5 minutes per region (SPAPI.md);
+    # the gateway takes a token here as well as from createFeed's bucket.
+    "createFeed:JSON_LISTINGS_FEED": (5 / 300, 5),
 }
 # An operation missing from the table gets a cautious plan (and the live header corrects it).
 DEFAULT_PLAN: tuple[float, int] = (1.0, 5)

@@ -9,6 +9,16 @@ lease                   ``LEASE#<key>``                      ``LEASE``
 job run                 ``SELLER#<id>``                      ``RUN#<job>#<started>#<run_id>``
 latest run of a job     ``SELLER#<id>``                      ``LASTRUN#<job>``
 log book entry          ``LOG#<seller id, or - for none>``   ``<at>#<entry_id>``
+parked order            ``SELLER#<id>``                      ``PARKED#<Amazon order id>``
+feed record             ``SELLER#<id>``                      ``FEED#<submission id>``
+feed by Amazon's id     ``SELLER#<id>``                      ``FEEDID#<feed id>``
+feed still tracked      ``SELLER#<id>``                      ``FEEDPENDING#<submission id>``
+item whose feed failed  ``SELLER#<id>``                      ``FEEDFAIL#<job>#<scope>#<key>``
+shipment confirmation   ``SELLER#<id>``                      ``SHIPMENT#<order id>#<picking id>``
+shipment still open     ``SELLER#<id>``                      ``SHIPOPEN#<order id>#<picking id>``
+listing binding         ``SELLER#<id>``                      ``BINDING#<marketplace>#<SKU>``
+last accepted value     ``SELLER#<id>``                      ``LISTVAL#<job>#<marketplace>#<SKU>``
+settlement report       ``SELLER#<id>``                      ``SETTLEMENT#<report id>``
 ======================  ===================================  ====================================
 
 Times in sort keys are fixed-width UTC (``2026-01-31T09:05:00.000000Z``) so string order is time order.
@@ -25,10 +35,16 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
-from amazon_odoo.adapters.aws.clients import aws_errors
+from botocore.exceptions import BotoCoreError, ClientError
+
+from amazon_odoo.adapters.aws.clients import aws_error, aws_errors
 from amazon_odoo.config import SellerConfig
 from amazon_odoo.domain.errors import ConflictError, RetryableError
-from amazon_odoo.domain.state import Checkpoint, JobRun, LogEntry, LogLevel, utcnow
+from amazon_odoo.domain.feeds import FailedItem, FeedRecord, FeedStatus
+from amazon_odoo.domain.listings import ListingBinding  # listings out (issue 5)
+from amazon_odoo.domain.settlements import ReportState, SettlementRecord  # settlements (issue 6)
+from amazon_odoo.domain.shipments import ShipmentRecord
+from amazon_odoo.domain.state import Checkpoint, JobRun, LogEntry, LogLevel, ParkedOrder, utcnow
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -95,6 +111,78 @@ def log_pk(seller_id: str) -> str:
 
 def log_sk(entry: LogEntry) -> str:
     return f"{sort_time(entry.at)}#{entry.entry_id}"
+
+
+PARKED_PREFIX = "PARKED#"
+
+
+def parked_sk(order_id: str) -> str:
+    return f"{PARKED_PREFIX}{order_id}"
+
+
+FEED_PREFIX = "FEED#"
+FEED_ID_PREFIX = "FEEDID#"
+FEED_PENDING_PREFIX = "FEEDPENDING#"
+FAILED_ITEM_PREFIX = "FEEDFAIL#"
+
+
+def feed_sk(submission_id: str) -> str:
+    return f"{FEED_PREFIX}{submission_id}"
+
+
+def feed_id_sk(feed_id: str) -> str:
+    return f"{FEED_ID_PREFIX}{feed_id}"
+
+
+def feed_pending_sk(submission_id: str) -> str:
+    return f"{FEED_PENDING_PREFIX}{submission_id}"
+
+
+def failed_item_prefix(job: str, scope: str) -> str:
+    return f"{FAILED_ITEM_PREFIX}{job}#{scope}#"
+
+
+def failed_item_sk(job: str, scope: str, key: str) -> str:
+    return f"{failed_item_prefix(job, scope)}{key}"
+
+
+# shipments out (issue 4)
+SHIPMENT_PREFIX = "SHIPMENT#"
+SHIPMENT_OPEN_PREFIX = "SHIPOPEN#"
+BATCH_GET_LIMIT = 100
+
+
+def shipment_sk(order_id: str, picking_id: int) -> str:
+    return f"{SHIPMENT_PREFIX}{order_id}#{picking_id}"
+
+
+def shipment_open_sk(order_id: str, picking_id: int) -> str:
+    return f"{SHIPMENT_OPEN_PREFIX}{order_id}#{picking_id}"
+
+
+# listings out (issue 5)
+BINDING_PREFIX = "BINDING#"
+LISTING_VALUE_PREFIX = "LISTVAL#"
+
+
+def binding_prefix(marketplace_id: str) -> str:
+    return f"{BINDING_PREFIX}{marketplace_id}#"
+
+
+def binding_sk(marketplace_id: str, sku: str) -> str:
+    return f"{binding_prefix(marketplace_id)}{sku}"
+
+
+def listing_value_prefix(job: str, marketplace_id: str) -> str:
+    return f"{LISTING_VALUE_PREFIX}{job}#{marketplace_id}#"
+
+
+# settlements (issue 6)
+SETTLEMENT_PREFIX = "SETTLEMENT#"
+
+
+def settlement_sk(report_id: str) -> str:
+    return f"{SETTLEMENT_PREFIX}{report_id}"
 
 
 # --- attribute values ---------------------------------------------------------------------------------------
@@ -523,3 +611,487 @@ class DynamoStateStore:
             items += self._logs_of(partition, job, level, limit)
         items.sort(key=lambda item: _text(item, "SK"), reverse=True)
         return [self._log_from(item) for item in items[:limit]]
+
+    # -- parked orders (unknown SKU) ---------------------------------------------------------------------
+
+    def park_order(
+        self,
+        seller_id: str,
+        order_id: str,
+        *,
+        missing_skus: Sequence[str],
+        marketplace_id: str = "",
+        reason: str = "",
+        now: datetime | None = None,
+    ) -> ParkedOrder:
+        """Create or refresh the record in one atomic update (first_seen kept, attempts + 1)."""
+        at = _s(sort_time(now or self._clock()))
+        with aws_errors("dynamodb", self._table, record=f"parked order {seller_id}/{order_id}"):
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=_key(seller_pk(seller_id), parked_sk(order_id)),
+                UpdateExpression=(
+                    "SET #seller = :seller, #order = :order, #mp = :mp, #skus = :skus, #reason = :reason, "
+                    "#first = if_not_exists(#first, :at), #last = :at ADD #attempts :one"
+                ),
+                ExpressionAttributeNames={
+                    "#seller": "seller_id",
+                    "#order": "order_id",
+                    "#mp": "marketplace_id",
+                    "#skus": "missing_skus",
+                    "#reason": "reason",
+                    "#first": "first_seen",
+                    "#last": "last_seen",
+                    "#attempts": "attempts",
+                },
+                ExpressionAttributeValues={
+                    ":seller": _s(seller_id),
+                    ":order": _s(order_id),
+                    ":mp": _s(marketplace_id),
+                    ":skus": {"L": [_s(sku) for sku in dict.fromkeys(missing_skus)]},
+                    ":reason": _s(reason),
+                    ":at": at,
+                    ":one": _n(1),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        return self._parked_from(response.get("Attributes", {}))
+
+    @staticmethod
+    def _parked_from(item: Mapping[str, AttributeValueTypeDef]) -> ParkedOrder:
+        skus = item.get("missing_skus")
+        values: Sequence[AttributeValueTypeDef] = skus["L"] if skus is not None and "L" in skus else []
+        return ParkedOrder.model_validate(
+            {
+                "seller_id": _text(item, "seller_id"),
+                "order_id": _text(item, "order_id"),
+                "marketplace_id": _text(item, "marketplace_id"),
+                "missing_skus": [value["S"] for value in values if "S" in value],
+                "reason": _text(item, "reason"),
+                "first_seen": _text(item, "first_seen"),
+                "last_seen": _text(item, "last_seen"),
+                "attempts": _int(item, "attempts", 1),
+            }
+        )
+
+    def get_parked_order(self, seller_id: str, order_id: str) -> ParkedOrder | None:
+        item = self._get(seller_pk(seller_id), parked_sk(order_id))
+        return self._parked_from(item) if item else None
+
+    def list_parked_orders(self, seller_id: str | None = None) -> list[ParkedOrder]:
+        """By seller, then oldest first. ``seller_id=None``: every configured seller's."""
+        sellers = [seller_id] if seller_id is not None else [s.id for s in self.list_sellers()]
+        parked: list[ParkedOrder] = []
+        for sid in sellers:
+            items = self._query(
+                {
+                    "TableName": self._table,
+                    "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                    "ExpressionAttributeValues": {":pk": _s(seller_pk(sid)), ":prefix": _s(PARKED_PREFIX)},
+                    "ConsistentRead": True,
+                }
+            )
+            parked += sorted(
+                (self._parked_from(item) for item in items), key=lambda p: (p.first_seen, p.order_id)
+            )
+        return parked
+
+    def unpark_order(self, seller_id: str, order_id: str) -> bool:
+        with aws_errors("dynamodb", self._table, record=f"parked order {seller_id}/{order_id}"):
+            response = self._client.delete_item(
+                TableName=self._table,
+                Key=_key(seller_pk(seller_id), parked_sk(order_id)),
+                ReturnValues="ALL_OLD",
+            )
+        return bool(response.get("Attributes"))
+
+    # -- feeds (services/feeds.py) -------------------------------------------------------------------------
+    # A record is one JSON attribute (``data``) plus ``status``/``version``/``ttl`` for conditions and
+    # filters; it is written in one transaction with its ``FEEDID#`` alias (once Amazon gave an id) and its
+    # ``FEEDPENDING#`` marker (put while tracking goes on, deleted when done), so the tracker finds pending
+    # feeds with one query over the markers. Records and aliases expire with the log book; markers do not.
+
+    def _transact(self, actions: list[TransactWriteItemTypeDef], *, record: str) -> None:
+        try:
+            self._client.transact_write_items(TransactItems=actions)
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons", [])
+            if any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons):
+                raise ConflictError(
+                    f"{record} changed since it was read",
+                    record=record,
+                    resolution="re-read and try again; another worker got there first",
+                    source="aws:dynamodb",
+                    code="ConditionalCheckFailed",
+                ) from exc
+            raise aws_error(exc, service="dynamodb", resource=self._table, record=record) from exc
+        except BotoCoreError as exc:
+            raise aws_error(exc, service="dynamodb", resource=self._table, record=record) from exc
+
+    def save_feed(self, record: FeedRecord) -> FeedRecord:
+        saved = record.model_copy(update={"version": record.version + 1})
+        pk = seller_pk(saved.seller_id)
+        ttl = _n(epoch(saved.created_at + self._retention))
+        item: Item = {
+            **_key(pk, feed_sk(saved.submission_id)),
+            "submission_id": _s(saved.submission_id),
+            "feed_id": _s(saved.feed_id),
+            "status": _s(saved.status.value),
+            "version": _n(saved.version),
+            "data": _s(saved.model_dump_json()),
+            "ttl": ttl,
+        }
+        put: TransactWriteItemTypeDef = {"Put": {"TableName": self._table, "Item": item}}
+        if record.version == 0:
+            put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            put["Put"]["ConditionExpression"] = "#version = :expected"
+            put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+            put["Put"]["ExpressionAttributeValues"] = {":expected": _n(record.version)}
+        actions: list[TransactWriteItemTypeDef] = [put]
+        if saved.feed_id:
+            alias: Item = {
+                **_key(pk, feed_id_sk(saved.feed_id)),
+                "submission_id": _s(saved.submission_id),
+                "ttl": ttl,
+            }
+            actions.append({"Put": {"TableName": self._table, "Item": alias}})
+        marker = _key(pk, feed_pending_sk(saved.submission_id))
+        if saved.pending:
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {**marker, "submission_id": _s(saved.submission_id)},
+                    }
+                }
+            )
+        else:
+            actions.append({"Delete": {"TableName": self._table, "Key": marker}})
+        self._transact(actions, record=f"feed {saved.seller_id}/{saved.label}")
+        return saved
+
+    def _feed_from(self, item: Mapping[str, AttributeValueTypeDef] | None) -> FeedRecord | None:
+        if not item or _int(item, "ttl", 0) <= epoch(self._clock()):
+            return None
+        return FeedRecord.model_validate_json(_text(item, "data"))
+
+    def get_feed(self, seller_id: str, feed_id: str) -> FeedRecord | None:
+        """By Amazon's feed id, else by submission id."""
+        pk = seller_pk(seller_id)
+        alias = self._get(pk, feed_id_sk(feed_id))
+        submission = _text(alias, "submission_id") if alias else feed_id
+        return self._feed_from(self._get(pk, feed_sk(submission)))
+
+    def list_feeds(
+        self, seller_id: str, status: FeedStatus | None = None, limit: int = 50
+    ) -> list[FeedRecord]:
+        if limit <= 0:
+            return []
+        names = {"#ttl": "ttl"}
+        values: Item = {
+            ":pk": _s(seller_pk(seller_id)),
+            ":prefix": _s(FEED_PREFIX),
+            ":now": _n(epoch(self._clock())),
+        }
+        condition = "#ttl > :now"
+        if status is not None:
+            condition += " AND #status = :status"
+            names["#status"] = "status"
+            values[":status"] = _s(FeedStatus(status).value)
+        items = self._query(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "FilterExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+                "ScanIndexForward": False,
+                "Limit": max(limit, 25),
+            },
+            want=limit,
+        )
+        return [record for record in map(self._feed_from, items) if record is not None]
+
+    def pending_feeds(self, seller_id: str) -> list[FeedRecord]:
+        pk = seller_pk(seller_id)
+        markers = self._query(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": {":pk": _s(pk), ":prefix": _s(FEED_PENDING_PREFIX)},
+                "ConsistentRead": True,
+            }
+        )
+        found = [self._feed_from(self._get(pk, feed_sk(_text(m, "submission_id")))) for m in markers]
+        records = [record for record in found if record is not None and record.pending]
+        return sorted(records, key=lambda record: record.submission_id)
+
+    def _write_batches(self, requests: list[WriteRequestTypeDef], *, record: str) -> None:
+        for start in range(0, len(requests), BATCH_LIMIT):
+            pending = {self._table: requests[start : start + BATCH_LIMIT]}
+            for _ in range(5):
+                with aws_errors("dynamodb", self._table, record=record):
+                    response = self._client.batch_write_item(RequestItems=pending)
+                unprocessed = response.get("UnprocessedItems", {}).get(self._table)
+                if not unprocessed:
+                    break
+                pending = {self._table: [cast("WriteRequestTypeDef", r) for r in unprocessed]}
+            else:
+                raise RetryableError(
+                    f"DynamoDB left {len(pending[self._table])} item(s) unwritten after 5 attempts",
+                    record=record,
+                    resolution="nothing to do: the work is retried",
+                    source="aws:dynamodb",
+                )
+
+    def save_failed_items(self, seller_id: str, job: str, scope: str, items: Sequence[FailedItem]) -> None:
+        pk = seller_pk(seller_id)
+        latest = {item.key: item for item in items}  # one write per key: a batch refuses duplicates
+        requests: list[WriteRequestTypeDef] = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        **_key(pk, failed_item_sk(job, scope, item.key)),
+                        "submission_id": _s(item.submission_id),
+                        "data": _s(item.model_dump_json()),
+                    }
+                }
+            }
+            for item in latest.values()
+        ]
+        self._write_batches(requests, record=f"failed items {seller_id}/{job}/{scope}")
+
+    def clear_failed_items(self, seller_id: str, job: str, scope: str, keys: Sequence[str]) -> None:
+        pk = seller_pk(seller_id)
+        requests: list[WriteRequestTypeDef] = [
+            {"DeleteRequest": {"Key": _key(pk, failed_item_sk(job, scope, key))}}
+            for key in dict.fromkeys(keys)
+        ]
+        self._write_batches(requests, record=f"failed items {seller_id}/{job}/{scope}")
+
+    def failed_items(self, seller_id: str, job: str, scope: str) -> list[FailedItem]:
+        items = self._query(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": {
+                    ":pk": _s(seller_pk(seller_id)),
+                    ":prefix": _s(failed_item_prefix(job, scope)),
+                },
+                "ConsistentRead": True,
+            }
+        )
+        return sorted(
+            (FailedItem.model_validate_json(_text(item, "data")) for item in items), key=lambda f: f.key
+        )
+
+    # -- shipments out (issue 4, services/export_shipments.py) ---------------------------------------------
+    # A record is one JSON attribute (``data``) plus ``status``/``version``/``ttl``, written in one
+    # transaction with its ``SHIPOPEN#`` marker (put while the record is open, deleted once done), so the
+    # job finds open records with one query over the markers. Done records expire with the log book.
+
+    def save_shipment(self, record: ShipmentRecord) -> ShipmentRecord:
+        saved = record.model_copy(update={"version": record.version + 1})
+        pk = seller_pk(saved.seller_id)
+        item: Item = {
+            **_key(pk, shipment_sk(saved.order_id, saved.picking_id)),
+            "status": _s(saved.status.value),
+            "version": _n(saved.version),
+            "data": _s(saved.model_dump_json()),
+        }
+        if saved.done_at is not None and not saved.is_open:
+            item["ttl"] = _n(epoch(saved.done_at + self._retention))
+        put: TransactWriteItemTypeDef = {"Put": {"TableName": self._table, "Item": item}}
+        if record.version == 0:
+            put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            put["Put"]["ConditionExpression"] = "#version = :expected"
+            put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
+            put["Put"]["ExpressionAttributeValues"] = {":expected": _n(record.version)}
+        marker = _key(pk, shipment_open_sk(saved.order_id, saved.picking_id))
+        actions: list[TransactWriteItemTypeDef] = [put]
+        if saved.is_open:
+            actions.append({"Put": {"TableName": self._table, "Item": marker}})
+        else:
+            actions.append({"Delete": {"TableName": self._table, "Key": marker}})
+        self._transact(actions, record=f"shipment {saved.seller_id}/{saved.label}")
+        return saved
+
+    def _shipment_from(self, item: Mapping[str, AttributeValueTypeDef] | None) -> ShipmentRecord | None:
+        if not item or ("ttl" in item and _int(item, "ttl", 0) <= epoch(self._clock())):
+            return None
+        return ShipmentRecord.model_validate_json(_text(item, "data"))
+
+    def _batch_get(self, keys: Sequence[Item], *, record: str) -> list[Item]:
+        found: list[Item] = []
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            pending: list[Item] = list(keys[start : start + BATCH_GET_LIMIT])
+            for _ in range(5):
+                with aws_errors("dynamodb", self._table, record=record):
+                    response = self._client.batch_get_item(
+                        RequestItems={self._table: {"Keys": pending, "ConsistentRead": True}}
+                    )
+                found += response.get("Responses", {}).get(self._table, [])
+                unprocessed = response.get("UnprocessedKeys", {}).get(self._table)
+                left = list(unprocessed["Keys"]) if unprocessed and "Keys" in unprocessed else []
+                if not left:
+                    break
+                pending = left
+            else:
+                raise RetryableError(
+                    f"DynamoDB left {len(pending)} item(s) unread after 5 attempts",
+                    record=record,
+                    resolution="nothing to do: the run is retried",
+                    source="aws:dynamodb",
+                )
+        return found
+
+    def get_shipments(self, seller_id: str, keys: Sequence[tuple[str, int]]) -> dict[int, ShipmentRecord]:
+        pk = seller_pk(seller_id)
+        wanted = [_key(pk, shipment_sk(order_id, picking_id)) for order_id, picking_id in dict.fromkeys(keys)]
+        records = [
+            self._shipment_from(item) for item in self._batch_get(wanted, record=f"shipments {seller_id}")
+        ]
+        return {r.picking_id: r for r in records if r is not None}
+
+    def open_shipments(self, seller_id: str) -> list[ShipmentRecord]:
+        pk = seller_pk(seller_id)
+        markers = self._query(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": {":pk": _s(pk), ":prefix": _s(SHIPMENT_OPEN_PREFIX)},
+                "ConsistentRead": True,
+                "ProjectionExpression": "SK",
+            }
+        )
+        keys = [
+            _key(pk, SHIPMENT_PREFIX + _text(m, "SK").removeprefix(SHIPMENT_OPEN_PREFIX)) for m in markers
+        ]
+        found = [self._shipment_from(item) for item in self._batch_get(keys, record=f"shipments {seller_id}")]
+        records = [r for r in found if r is not None and r.is_open]
+        return sorted(records, key=lambda r: (r.created_at, r.picking_id))
+
+    def order_shipments(self, seller_id: str, order_id: str) -> list[ShipmentRecord]:
+        items = self._query(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": {
+                    ":pk": _s(seller_pk(seller_id)),
+                    ":prefix": _s(f"{SHIPMENT_PREFIX}{order_id}#"),
+                },
+                "ConsistentRead": True,
+            }
+        )
+        records = [self._shipment_from(item) for item in items]
+        return sorted((r for r in records if r is not None), key=lambda r: r.picking_id)
+
+    # -- listings out (issue 5, services/export_listings.py) -----------------------------------------------
+    # A binding is one item (``data``: the binding as JSON) per (seller, marketplace, SKU); a last accepted
+    # value one item (``sku``, ``v``) per (seller, job, marketplace, SKU). Both are written in batches of 25
+    # and read whole per marketplace with one query (eventually consistent: written by another run or by
+    # the feed tracker well before they are read). Neither expires.
+
+    def save_bindings(self, bindings: Sequence[ListingBinding]) -> None:
+        latest = {(b.seller_id, b.marketplace_id, b.sku): b for b in bindings}
+        requests: list[WriteRequestTypeDef] = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        **_key(seller_pk(b.seller_id), binding_sk(b.marketplace_id, b.sku)),
+                        "data": _s(b.model_dump_json()),
+                    }
+                }
+            }
+            for b in latest.values()
+        ]
+        self._write_batches(requests, record=f"bindings of {len(latest)} SKU(s)")
+
+    def _prefixed(self, seller_id: str, prefix: str) -> list[Item]:
+        return self._query(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": {":pk": _s(seller_pk(seller_id)), ":prefix": _s(prefix)},
+            }
+        )
+
+    def list_bindings(self, seller_id: str, marketplace_id: str) -> list[ListingBinding]:
+        items = self._prefixed(seller_id, binding_prefix(marketplace_id))
+        found = [ListingBinding.model_validate_json(_text(item, "data")) for item in items]
+        return sorted(found, key=lambda b: b.sku)
+
+    def get_bindings(
+        self, seller_id: str, marketplace_id: str, skus: Sequence[str]
+    ) -> dict[str, ListingBinding]:
+        pk = seller_pk(seller_id)
+        keys = [_key(pk, binding_sk(marketplace_id, sku)) for sku in dict.fromkeys(skus)]
+        items = self._batch_get(keys, record=f"bindings {seller_id}/{marketplace_id}")
+        found = [ListingBinding.model_validate_json(_text(item, "data")) for item in items]
+        return {b.sku: b for b in found}
+
+    def listing_values(self, seller_id: str, job: str, marketplace_id: str) -> dict[str, str]:
+        items = self._prefixed(seller_id, listing_value_prefix(job, marketplace_id))
+        return {_text(item, "sku"): _text(item, "v") for item in items}
+
+    def save_listing_values(
+        self, seller_id: str, job: str, marketplace_id: str, values: Mapping[str, str]
+    ) -> None:
+        pk = seller_pk(seller_id)
+        prefix = listing_value_prefix(job, marketplace_id)
+        requests: list[WriteRequestTypeDef] = [
+            {"PutRequest": {"Item": {**_key(pk, prefix + sku), "sku": _s(sku), "v": _s(value)}}}
+            for sku, value in values.items()
+        ]
+        self._write_batches(requests, record=f"last accepted values {seller_id}/{job}/{marketplace_id}")
+
+    # -- settlements (issue 6, services/settlements.py) ---------------------------------------------------------
+    # A record is one JSON attribute (``data``) plus ``state``/``version``; it never expires: a settlement
+    # report is processed once, whenever it is listed again.
+
+    def save_settlement(self, record: SettlementRecord) -> SettlementRecord:
+        saved = record.model_copy(update={"version": record.version + 1})
+        item: Item = {
+            **_key(seller_pk(saved.seller_id), settlement_sk(saved.report_id)),
+            "state": _s(saved.state.value),
+            "version": _n(saved.version),
+            "data": _s(saved.model_dump_json()),
+        }
+        record_name = f"settlement {saved.seller_id}/{saved.report_id}"
+        if record.version == 0:
+            self._put(item, condition="attribute_not_exists(PK)", record=record_name)
+        else:
+            self._put(
+                item,
+                condition="#version = :expected",
+                names={"#version": "version"},
+                values={":expected": _n(record.version)},
+                record=record_name,
+            )
+        return saved
+
+    def get_settlement(self, seller_id: str, report_id: str) -> SettlementRecord | None:
+        item = self._get(seller_pk(seller_id), settlement_sk(report_id))
+        return SettlementRecord.model_validate_json(_text(item, "data")) if item else None
+
+    def list_settlements(
+        self, seller_id: str, states: Sequence[ReportState] = (), limit: int = 100
+    ) -> list[SettlementRecord]:
+        if limit <= 0:
+            return []
+        request: QueryInputTypeDef = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {":pk": _s(seller_pk(seller_id)), ":prefix": _s(SETTLEMENT_PREFIX)},
+            "ConsistentRead": True,
+        }
+        if states:
+            names = {f":s{i}": _s(ReportState(state).value) for i, state in enumerate(states)}
+            request["FilterExpression"] = f"#state IN ({', '.join(names)})"
+            request["ExpressionAttributeNames"] = {"#state": "state"}
+            request["ExpressionAttributeValues"] = {**request["ExpressionAttributeValues"], **names}
+        records = [SettlementRecord.model_validate_json(_text(item, "data")) for item in self._query(request)]
+        records.sort(key=lambda r: (r.report_created_at or r.created_at, r.report_id), reverse=True)
+        return records[:limit]

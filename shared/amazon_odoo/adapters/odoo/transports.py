@@ -138,6 +138,12 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         conn.timeout = self._timeout
         return conn
 
+    def request(self, host: Any, handler: str, request_body: Any, verbose: bool = False) -> Any:
+        """Send once. The stdlib sends a request again when the connection drops before the answer —
+        after Odoo may have run it (a second invoice, a second payment). A dropped call is a
+        RetryableError instead, and the retry reads what Odoo holds before it writes."""
+        return self.single_request(host, handler, request_body, verbose)
+
 
 class _TimeoutSafeTransport(xmlrpc.client.SafeTransport):
     def __init__(self, timeout: float) -> None:
@@ -148,6 +154,10 @@ class _TimeoutSafeTransport(xmlrpc.client.SafeTransport):
         conn = super().make_connection(host)
         conn.timeout = self._timeout
         return conn
+
+    def request(self, host: Any, handler: str, request_body: Any, verbose: bool = False) -> Any:
+        """Send once (see ``_TimeoutTransport.request``)."""
+        return self.single_request(host, handler, request_body, verbose)
 
 
 def xmlrpc_fault_failure(fault: xmlrpc.client.Fault) -> OdooFailure:

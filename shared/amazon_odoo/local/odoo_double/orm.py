@@ -891,6 +891,57 @@ class Model:
     def exists(self) -> list[int]:
         return [i for i in self.ids if i in self.rows()]
 
+    # ---------------------------------------- web client reads (Odoo 17+; shipments out, issue 4, ODOO.md §5)
+
+    @api_multi
+    def web_read(self, specification: Row) -> list[Row]:
+        """Odoo 17's ``web_read``: fields as ``specification`` says; a many2one or x2many with ``fields``
+        comes back nested (many2one as ``{"id", ...}``, x2many as a list of those), without as ids."""
+        self._check_access("read")
+        return [self._web_record(rec_id, specification) for rec_id in self.ids if rec_id in self.rows()]
+
+    def _web_record(self, rec_id: int, specification: Row) -> Row:
+        fields = self.fields
+        out: Row = {"id": rec_id}
+        for name, spec in specification.items():
+            if name not in fields:
+                raise ValueError(f"Invalid field {name!r} on model {self._name!r}")
+            fld = fields[name]
+            nested = (spec or {}).get("fields")
+            if fld.type == "many2one":
+                value = self.get(rec_id, name)
+                if not value:
+                    out[name] = False
+                elif nested is None:
+                    out[name] = value
+                else:
+                    out[name] = self.env[fld.relation]._web_record(value, nested)
+            elif fld.type in X2MANY:
+                ids = list(self.get(rec_id, name) or [])
+                comodel = self.env[fld.relation]
+                out[name] = ids if nested is None else [comodel._web_record(i, nested) for i in ids]
+            else:
+                out[name] = self._format(rec_id, name)
+        return out
+
+    @api_model
+    def web_search_read(
+        self,
+        domain: Sequence[Any],
+        specification: Row,
+        offset: int = 0,
+        limit: int | None = None,
+        order: str | None = None,
+        count_limit: int | None = None,
+    ) -> Row:
+        """Odoo 17's ``web_search_read``: ``{"length": total, "records": web_read(...)}``."""
+        ids = self.search(domain or [], offset=offset, limit=limit, order=order)
+        records = self.browse(ids).web_read(specification)
+        length = len(records) + offset
+        if limit and len(records) == limit:
+            length = self.search_count(domain or [], limit=count_limit)
+        return {"length": length, "records": records}
+
     # ----------------------------------------------------------------------------------- load (import)
 
     @api_model

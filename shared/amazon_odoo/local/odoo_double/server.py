@@ -260,6 +260,7 @@ class _Handler(BaseHTTPRequestHandler):
     double: OdooDouble
     protocol_version = "HTTP/1.1"
     server_version = "Werkzeug/3.0 odoo-double"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests read the double's counters, not its access log."""
