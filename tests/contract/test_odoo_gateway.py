@@ -484,6 +484,18 @@ def test_invoice_post_and_pay_an_order(
         odoo_gateway.journal_id(company[0], unique("No such journal "), ["bank"])
 
 
+def test_cancel_the_open_delivery_of_an_order_amazon_cancelled(
+    odoo_gateway: OdooGateway, partner: int, company: tuple[int, str]
+) -> None:
+    so = _confirmed_order(odoo_gateway, partner, company)
+    status = odoo_gateway.sale_order_status(so, deliveries=True)
+    odoo_gateway.cancel_deliveries(status.open_pickings)
+    after = odoo_gateway.sale_order_status(so, deliveries=True)
+    assert after.state == "sale" and after.open_pickings == () and not after.delivered
+    pickings = odoo_gateway.read("stock.picking", list(status.open_pickings), ["state"])
+    assert [p["state"] for p in pickings] == ["cancel"]
+
+
 def test_validate_a_delivery_in_full_even_without_stock(
     odoo_gateway: OdooGateway, partner: int, company: tuple[int, str]
 ) -> None:

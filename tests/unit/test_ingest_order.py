@@ -300,6 +300,23 @@ def test_a_cancellation_after_delivery_leaves_the_order_and_writes_a_note(
     assert logged and logged[0][1]["level"] is LogLevel.WARNING
 
 
+def test_a_cancellation_after_invoicing_stops_the_shipment_and_keeps_the_invoice(odoo: OdooGateway) -> None:
+    """Invoiced at import (the seller's workflow), cancelled by the buyer before it shipped: Odoo cannot
+    cancel a posted invoice, so the order stays, but its delivery is cancelled so nobody ships it."""
+    seller = workflow_seller(register_payment=False, payment_journal=None)
+    data = order(US_UNSHIPPED, new_id="114-0000035-0000035")
+    created = ingest_order(data, seller, odoo)
+    assert created.workflow == ("invoiced", "invoice posted")
+    result = ingest_order(data | {"fulfillment": {"fulfillmentStatus": "CANCELLED"}}, seller, odoo)
+    assert result.outcome == Outcome.CANCEL_REFUSED and "not shipped" in result.message
+    [so] = sale_orders(odoo, "114-0000035-0000035")
+    assert so["state"] == "sale"
+    pickings = odoo.read("stock.picking", so["picking_ids"], ["state"])
+    assert [p["state"] for p in pickings] == ["cancel"]
+    [invoice] = invoices_of(odoo, so["id"])
+    assert invoice["state"] == "posted"  # a credit note is the accountant's call (the log says so)
+
+
 def test_a_cancelled_order_never_imported_is_skipped(odoo: OdooGateway, seller: SellerConfig) -> None:
     result = ingest_order(ORDERS[US_CANCELLED], seller, odoo)
     assert result.outcome == Outcome.SKIPPED and result.sale_order_id is None

@@ -121,7 +121,9 @@ def ingest_order(
     status: SaleOrderStatus | None = None
     if order_id is not None:
         status = odoo.sale_order_status(
-            order_id, deliveries=needs_pickings, invoices=needs_invoices or order.is_cancelled
+            order_id,
+            deliveries=needs_pickings or order.is_cancelled,
+            invoices=needs_invoices or order.is_cancelled,
         )
         if order.is_cancelled:
             return _cancel(order, status, odoo, log, start)
@@ -356,6 +358,10 @@ def _cancel(
             "it was not cancelled in Odoo."
         )
         resolution = "create a return and/or a credit note in Odoo if the goods come back or were refunded"
+        if status.open_pickings:  # invoiced but not (fully) shipped: nobody must ship it now
+            odoo.cancel_deliveries(status.open_pickings)
+            message += " Its open deliveries were cancelled so that it is not shipped."
+            resolution = "create a credit note for the invoice (Amazon refunds the buyer)"
         odoo.post_note("sale.order", status.id, f"{message} {resolution[0].upper()}{resolution[1:]}.")
         _emit(log, message, level=LogLevel.WARNING, record=f"order {order.order_id}", resolution=resolution)
         return IngestResult(

@@ -804,6 +804,11 @@ class OdooGateway:
         )
         self.call("account.payment.register", "action_create_payments", [wizard], context=context)
 
+    def cancel_deliveries(self, picking_ids: Sequence[int]) -> None:
+        """Cancel open deliveries (one call): an order Amazon cancelled must not be shipped."""
+        if picking_ids:
+            self.call("stock.picking", "action_cancel", list(picking_ids))
+
     def validate_deliveries(self, picking_ids: Sequence[int]) -> None:
         """Validate outgoing deliveries in full, whatever is reserved (goods Amazon says have left): moves
         short of their demand are set to it first (stock may go negative), no backorder, no SMS wizard.
