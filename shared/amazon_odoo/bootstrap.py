@@ -51,6 +51,8 @@ if TYPE_CHECKING:  # the adapters are imported where they are first built, not a
 
 # shipments out (issue 4); its service is imported when the job runs (it brings the order mapping along)
 EXPORT_SHIPMENTS = Job.EXPORT_SHIPMENTS.value
+# cancel at Amazon (issue 4 item 5): sale orders cancelled in Odoo, with the seller's shipments switch on
+CANCEL_ORDERS = "cancel_orders"
 
 # settlements (issue 6): the service is imported when the job runs or a report notification comes
 PROCESS_SETTLEMENTS = Job.PROCESS_SETTLEMENTS.value
@@ -241,6 +243,8 @@ class Container:
             return lambda ctx: track_feeds(ctx, self.feed_tracker)
         if job == EXPORT_SHIPMENTS:
             return self._export_shipments_body(seller)
+        if job == CANCEL_ORDERS:
+            return self._cancel_orders_body(seller)
         if job == PROCESS_SETTLEMENTS:
             return self._process_settlements_body(request)
         if job in (EXPORT_STOCK, EXPORT_PRICES):  # listings out (issue 5)
@@ -265,8 +269,10 @@ class Container:
                 s
                 for s in self.state.list_sellers()
                 if request.job in ALWAYS_ON
+                or (request.job == CANCEL_ORDERS and s.shipments.auto_update_status)
                 or (
-                    s.schedules.for_job(request.job).enabled
+                    request.job != CANCEL_ORDERS
+                    and s.schedules.for_job(request.job).enabled
                     and (request.job != IMPORT_ORDERS or s.orders.auto_import)
                     and (request.job != EXPORT_SHIPMENTS or s.shipments.auto_update_status)
                     and (request.job != PROCESS_SETTLEMENTS or s.settlements.download_and_process)
@@ -330,6 +336,23 @@ class Container:
 
         return body
 
+    def _cancel_orders_body(self, seller: SellerConfig) -> JobBody:
+        def body(ctx: JobContext) -> None:
+            from amazon_odoo.services.cancel_orders import cancel_cancelled_orders
+
+            odoo = self.odoo
+            if odoo is None:
+                raise ConfigError(
+                    "Odoo is not configured: cancelled orders cannot be read",
+                    record="environment",
+                    resolution="set ODOO_URL, ODOO_DB, ODOO_USERNAME and the password (or its secret)",
+                )
+            cancel_cancelled_orders(
+                ctx, odoo, self.amazon(seller), self.feed_tracker, self.state, datetime.now(UTC)
+            )
+
+        return body
+
     # ---------------------------------------------------------------- settlements (issue 6)
     @cached_property
     def settlement_processor(self) -> SettlementProcessor:
@@ -384,6 +407,7 @@ class Container:
 
 JOBS = {CHECK_CONNECTIONS, IMPORT_ORDERS, TRACK_FEEDS, EXPORT_SHIPMENTS, PROCESS_SETTLEMENTS}
 JOBS |= {EXPORT_STOCK, EXPORT_PRICES}  # listings out (issue 5)
+JOBS |= {CANCEL_ORDERS}  # cancel at Amazon (issue 4 item 5)
 
 
 def _unknown_job(job: str) -> PermanentError:

@@ -338,6 +338,41 @@ def cmd_orders_import(args: argparse.Namespace) -> int:
     return 0 if all(h.outcome in DONE_OUTCOMES for h in sink.results) else 1
 
 
+def cmd_orders_cancel(args: argparse.Namespace) -> int:
+    """Cancel unshipped Amazon orders at Amazon (one order acknowledgement feed), as job cancel_orders."""
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.mapping.cancellations import check_cancel_reason
+    from amazon_odoo.services.cancel_orders import JOB, CancelOutcome, cancel_at_amazon
+    from amazon_odoo.services.jobs import JobContext, run_job
+
+    app = compose()
+    seller = _one_seller(app, args.seller)
+    reason = check_cancel_reason(args.reason or seller.orders.cancel_reason)
+    outcome = CancelOutcome()
+
+    def body(ctx: JobContext) -> None:
+        nonlocal outcome
+        outcome = cancel_at_amazon(ctx, app.amazon(seller), app.feed_tracker, args.order_ids, reason)
+
+    run = run_job(app.state, seller, JOB, body, trigger="manual")
+    for order_id in outcome.already_cancelled:
+        print(f"{order_id}: cancelled at Amazon already, nothing sent")
+    for order_id in outcome.in_flight:
+        print(f"{order_id}: a cancellation feed Amazon is still processing has it, nothing sent")
+    for order_id, message in outcome.refused.items():
+        print(f"{order_id}: not cancelled: {message}")
+    if outcome.feed is not None:
+        label = outcome.feed.feed_id or outcome.feed.submission_id
+        print(
+            f"cancellation ({reason}) sent in feed {label}: {', '.join(outcome.sent)} "
+            f"(its result: amazon-odoo feeds show {label})"
+        )
+    if run.status.value not in {"succeeded", "partial"}:
+        print(f"{seller.id} {JOB}: {run.status.value} {run.message}".rstrip(), file=sys.stderr)
+        return 1
+    return 0 if not outcome.refused else 1
+
+
 def _print_retry(report: RetryReport) -> None:
     for parked in report.waiting:
         print(
@@ -779,6 +814,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("order_ids", nargs="+", metavar="AMAZON_ORDER_ID")
     p.add_argument("--seller", help="needed when more than one seller is loaded")
     p.set_defaults(func=cmd_orders_import)
+    p = orders.add_parser(
+        "cancel",
+        help="cancel unshipped Amazon orders at Amazon (order acknowledgement feed with a cancel reason)",
+    )
+    p.add_argument("order_ids", nargs="+", metavar="AMAZON_ORDER_ID")
+    p.add_argument("--seller", help="needed when more than one seller is loaded")
+    p.add_argument(
+        "--reason",
+        metavar="CODE",
+        help="Amazon's CancelReason, e.g. NoInventory, BuyerCanceled (default: "
+        "the seller's orders.cancel_reason)",
+    )
+    p.set_defaults(func=cmd_orders_cancel)
 
     feeds = sub.add_parser("feeds", help="feeds sent to Amazon, newest first; 'feeds show FEED_ID' per item")
     feeds.add_argument("--seller")

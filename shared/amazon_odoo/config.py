@@ -131,6 +131,8 @@ class OrderOptions(_Strict):
     prefix: str = Field(default="", max_length=20)
     payment_term: str = "Immediate Payment"
     product_condition: ProductCondition = ProductCondition.NEW
+    # Amazon's CancelReason sent when an order cancelled in Odoo is cancelled at Amazon (cancel_orders)
+    cancel_reason: str = Field(default="NoInventory", min_length=1, max_length=40)
 
     @model_validator(mode="after")
     def _shipped_needs_start(self) -> OrderOptions:
