@@ -189,6 +189,18 @@ def test_a_partner_load_error_does_not_repeat_personal_values(odoo_gateway: Odoo
     assert "<value>" in caught.value.message or "country" in caught.value.message.lower()
 
 
+def test_write_finds_the_keyword_a_model_takes(odoo_gateway: OdooGateway) -> None:
+    """``product.pricelist.write(values)`` in Odoo 17 (and ``product.product`` once mrp is installed)."""
+    [pricelist] = odoo_gateway.create("product.pricelist", [{"name": unique("PL ")}])
+    for name in (unique("PL "), unique("PL ")):  # the second write goes straight to the right keyword
+        calls = odoo_gateway.calls
+        assert odoo_gateway.write("product.pricelist", [pricelist], {"name": name})
+        assert odoo_gateway.read("product.pricelist", [pricelist], ["name"])[0]["name"] == name
+    assert odoo_gateway.calls - calls == 2  # write + read
+    partner = odoo_gateway.create("res.partner", [{"name": unique("W ")}])[0]
+    assert odoo_gateway.write("res.partner", [partner], {"ref": "R1"})  # ``vals`` models unaffected
+
+
 def test_notes_are_posted_to_the_chatter(odoo_gateway: OdooGateway, partner: int) -> None:
     text = unique("Imported from Amazon ")
     message_id = odoo_gateway.post_note("res.partner", partner, text)

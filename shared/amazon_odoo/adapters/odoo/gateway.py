@@ -110,6 +110,8 @@ class OdooGateway:
         # per-process caches of references that rarely change (ids of companies, taxes, countries...)
         self._refs: dict[tuple[Any, ...], Any] = {}
         self._products: dict[tuple[int, str], tuple[int, float]] = {}
+        # the keyword ``write`` takes per model: ``vals`` in most, ``values`` where Odoo or a module names it so
+        self._write_arg: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"OdooGateway({self.transport!r})"
@@ -204,10 +206,21 @@ class OdooGateway:
         vals: Mapping[str, Any],
         context: Mapping[str, Any] | None = None,
     ) -> bool:
-        kwargs: dict[str, Any] = {"vals": dict(vals)}
-        if context:
-            kwargs["context"] = dict(context)
-        return bool(self.call(model, "write", list(ids), **kwargs))
+        """``write`` with keyword arguments. Odoo's own ``write`` names its argument ``vals``, but some overrides
+        call it ``values`` (``product.pricelist``, ``account.bank.statement``, ``product.product`` once ``mrp`` is
+        installed): Python refuses the call before anything runs, so it is sent again with the other name and
+        the name is remembered for the model (1 more round trip per model and process)."""
+        extra: dict[str, Any] = {"context": dict(context)} if context else {}
+        name = self._write_arg.get(model, "vals")
+        try:
+            return bool(self.call(model, "write", list(ids), **{name: dict(vals)}, **extra))
+        except PermanentError as error:
+            if f"unexpected keyword argument '{name}'" not in error.message:
+                raise
+            other = "values" if name == "vals" else "vals"
+            result = bool(self.call(model, "write", list(ids), **{other: dict(vals)}, **extra))
+            self._write_arg[model] = other
+            return result
 
     def _load_products(self, fields: Sequence[str], rows: Sequence[Sequence[str]], what: str) -> list[int]:
         """``product.product`` load of one product per row; Odoo must answer one id per row."""

@@ -465,6 +465,11 @@ class ProductPricelist(Model):
         "active": Field("boolean", "Active", default=True),
     }
 
+    @api_multi
+    def write(self, values: Row) -> bool:
+        """Odoo 17's pricelist ``write`` names its argument ``values``: a keyword ``vals`` is refused."""
+        return super().write(values)
+
 
 @register
 class AccountTax(Model):

@@ -214,8 +214,17 @@ def _invoke(
 
 
 def _bind_and_call(func: Any, target: Model, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    signature = inspect.signature(func)
+    params = signature.parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        for name in kwargs:  # Python names an unknown keyword first, as Odoo's traceback then shows
+            if name not in params or params[name].kind is inspect.Parameter.POSITIONAL_ONLY:
+                raise InternalError(
+                    f"{func.__qualname__}() got an unexpected keyword argument '{name}'",
+                    name="builtins.TypeError",
+                )
     try:
-        inspect.signature(func).bind(target, *args, **kwargs)
+        signature.bind(target, *args, **kwargs)
     except TypeError as exc:
         raise InternalError(f"{func.__name__}() {exc}", name="builtins.TypeError") from None
     try:
