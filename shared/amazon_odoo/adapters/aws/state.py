@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import (
         AttributeValueTypeDef,
         PutItemInputTypeDef,
+        PutTypeDef,
         QueryInputTypeDef,
         TransactWriteItemTypeDef,
         WriteRequestTypeDef,
@@ -270,6 +271,22 @@ class DynamoStateStore:
         with aws_errors("dynamodb", self._table, record=record):
             self._client.put_item(**request)
 
+    def _versioned(self, item: Item, version: int) -> PutTypeDef:
+        """A put of ``item`` that succeeds only while the stored record is at ``version`` (0: it must not
+        exist yet) — the optimistic locking of checkpoints, feeds, shipments and settlements."""
+        put: PutTypeDef = {"TableName": self._table, "Item": item}
+        if version == 0:
+            put["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            put["ConditionExpression"] = "#version = :expected"
+            put["ExpressionAttributeNames"] = {"#version": "version"}
+            put["ExpressionAttributeValues"] = {":expected": _n(version)}
+        return put
+
+    def _put_versioned(self, item: Item, version: int, *, record: str) -> None:
+        with aws_errors("dynamodb", self._table, record=record):
+            self._client.put_item(**self._versioned(item, version))
+
     # -- sellers -----------------------------------------------------------------------------------------
 
     def replace_sellers(self, sellers: Sequence[SellerConfig]) -> None:
@@ -378,16 +395,7 @@ class DynamoStateStore:
         if saved.next_token is not None:
             item["next_token"] = _s(saved.next_token)
         record = f"checkpoint {saved.seller_id}/{saved.job}/{saved.scope}".rstrip("/")
-        if checkpoint.version == 0:
-            self._put(item, condition="attribute_not_exists(PK)", record=record)
-        else:
-            self._put(
-                item,
-                condition="#version = :expected",
-                names={"#version": "version"},
-                values={":expected": _n(checkpoint.version)},
-                record=record,
-            )
+        self._put_versioned(item, checkpoint.version, record=record)
         return saved
 
     # -- leases ------------------------------------------------------------------------------------------
@@ -741,13 +749,7 @@ class DynamoStateStore:
             "data": _s(saved.model_dump_json()),
             "ttl": ttl,
         }
-        put: TransactWriteItemTypeDef = {"Put": {"TableName": self._table, "Item": item}}
-        if record.version == 0:
-            put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
-        else:
-            put["Put"]["ConditionExpression"] = "#version = :expected"
-            put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
-            put["Put"]["ExpressionAttributeValues"] = {":expected": _n(record.version)}
+        put: TransactWriteItemTypeDef = {"Put": self._versioned(item, record.version)}
         actions: list[TransactWriteItemTypeDef] = [put]
         if saved.feed_id:
             alias: Item = {
@@ -902,13 +904,7 @@ class DynamoStateStore:
         }
         if saved.done_at is not None and not saved.is_open:
             item["ttl"] = _n(epoch(saved.done_at + self._retention))
-        put: TransactWriteItemTypeDef = {"Put": {"TableName": self._table, "Item": item}}
-        if record.version == 0:
-            put["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
-        else:
-            put["Put"]["ConditionExpression"] = "#version = :expected"
-            put["Put"]["ExpressionAttributeNames"] = {"#version": "version"}
-            put["Put"]["ExpressionAttributeValues"] = {":expected": _n(record.version)}
+        put: TransactWriteItemTypeDef = {"Put": self._versioned(item, record.version)}
         marker = _key(pk, shipment_open_sk(saved.order_id, saved.picking_id))
         actions: list[TransactWriteItemTypeDef] = [put]
         if saved.is_open:
@@ -1060,16 +1056,7 @@ class DynamoStateStore:
             "data": _s(saved.model_dump_json()),
         }
         record_name = f"settlement {saved.seller_id}/{saved.report_id}"
-        if record.version == 0:
-            self._put(item, condition="attribute_not_exists(PK)", record=record_name)
-        else:
-            self._put(
-                item,
-                condition="#version = :expected",
-                names={"#version": "version"},
-                values={":expected": _n(record.version)},
-                record=record_name,
-            )
+        self._put_versioned(item, record.version, record=record_name)
         return saved
 
     def get_settlement(self, seller_id: str, report_id: str) -> SettlementRecord | None:
