@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 from amazon_odoo.config import Job, Schedule, SellerConfig, Unit
 from amazon_odoo.domain.errors import ConfigError, PermanentError
 from amazon_odoo.domain.jobs import JobRequest
+from amazon_odoo.domain.products import LISTINGS_ITEM_ISSUES_CHANGE  # products (issue 7)
 from amazon_odoo.domain.state import JobRun
 from amazon_odoo.services.check_connections import JOB as CHECK_CONNECTIONS
 from amazon_odoo.services.check_connections import check_connections
+from amazon_odoo.services.export_products import issues_change_handler  # products (issue 7)
 from amazon_odoo.services.feeds import (
     FEED_PROCESSING_FINISHED,
     FeedListener,
@@ -32,6 +34,7 @@ from amazon_odoo.services.jobs import JobBody, JobContext, run_job
 from amazon_odoo.services.notifications import NotificationHandler, NotificationRouter
 from amazon_odoo.services.order_notifications import ORDER_CHANGE, order_change_handler
 from amazon_odoo.services.order_recovery import RecordingQueue, retry_after_poll
+from amazon_odoo.services.schedules import job_switched_on
 from amazon_odoo.services.sellers import LoadReport, load_sellers
 from amazon_odoo.settings import Settings, get_settings, read_env
 
@@ -39,14 +42,18 @@ if TYPE_CHECKING:  # the adapters are imported where they are first built, not a
     from amazon_odoo.adapters.amazon.clients import ClientFactory
     from amazon_odoo.adapters.amazon.gateway import SpApiGateway
     from amazon_odoo.adapters.aws.clients import AwsTarget
+    from amazon_odoo.adapters.aws.dead_letters import SqsDeadLetters
     from amazon_odoo.adapters.aws.documents import S3DocumentStore
     from amazon_odoo.adapters.aws.queues import SqsWorkQueue
+    from amazon_odoo.adapters.aws.schedules import EventBridgeScheduler
     from amazon_odoo.adapters.aws.secrets import SecretsManagerStore
     from amazon_odoo.adapters.aws.state import DynamoStateStore
     from amazon_odoo.adapters.odoo.gateway import OdooGateway
     from amazon_odoo.domain.notifications import Notification  # settlements (issue 6)
     from amazon_odoo.ports import WorkQueue
+    from amazon_odoo.services.schedules import ScheduleReport
     from amazon_odoo.services.settlements import SettlementProcessor  # settlements (issue 6)
+    from amazon_odoo.services.sync_products import ProductSync  # sync products (issue 7)
     from amazon_odoo.services.work import WorkConsumer
 
 # shipments out (issue 4); its service is imported when the job runs (it brings the order mapping along)
@@ -58,6 +65,19 @@ CANCEL_ORDERS = "cancel_orders"
 PROCESS_SETTLEMENTS = Job.PROCESS_SETTLEMENTS.value
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
 SETTLEMENTS_BUDGET_SECONDS = 780.0  # the function runs 900 s at most: no new batch of lines after this
+
+# sync products (issue 7): listings report -> bindings; a run waits this long for Amazon's report, then
+# leaves it tracked for its notification or the next run
+SYNC_PRODUCTS = Job.SYNC_PRODUCTS.value
+SYNC_WAIT_SECONDS = {"manual": 180.0, "schedule": 60.0}
+MARKETPLACE_JOBS = {SYNC_PRODUCTS}  # jobs that take a request's marketplace_id (--marketplace)
+
+# buyer documents (issue 8): invoices / credit notes as PDF, with the seller's documents switches on
+SEND_INVOICES = Job.SEND_INVOICES.value
+SEND_CREDIT_NOTES = Job.SEND_CREDIT_NOTES.value
+
+# refunds at Amazon (issue 8): Odoo credit notes -> payment adjustment feed, with returns.send_refunds on
+EXPORT_REFUNDS = Job.EXPORT_REFUNDS.value
 
 # listings out (issue 5): its service is imported when the job runs or when one of its feeds is finished
 EXPORT_STOCK = Job.EXPORT_STOCK.value
@@ -116,6 +136,15 @@ class Container:
             )
         return SqsWorkQueue(sqs_client(self.aws), self.settings.work_queue_url)
 
+    @cached_property
+    def dead_letters(self) -> SqsDeadLetters:
+        """The DLQs behind EVENTS_QUEUE_URL and WORK_QUEUE_URL (found from their redrive policies)."""
+        from amazon_odoo.adapters.aws.clients import sqs_client
+        from amazon_odoo.adapters.aws.dead_letters import SqsDeadLetters
+
+        sources = [url for url in (self.settings.events_queue_url, self.settings.work_queue_url) if url]
+        return SqsDeadLetters(sqs_client(self.aws), sources)
+
     # ---------------------------------------------------------------- sellers
     def seller(self, seller_id: str) -> SellerConfig:
         seller = self.state.get_seller(seller_id)
@@ -135,6 +164,31 @@ class Container:
             secrets=self.secrets,
             read_env=read_env,
             secrets_prefix=self.settings.secrets_prefix,
+            dry_run=dry_run,
+        )
+
+    @cached_property
+    def scheduler(self) -> EventBridgeScheduler:
+        from amazon_odoo.adapters.aws.clients import scheduler_client
+        from amazon_odoo.adapters.aws.schedules import EventBridgeScheduler
+
+        return EventBridgeScheduler(scheduler_client(self.aws), self.settings.schedule_group)
+
+    def apply_schedules(
+        self, sellers: list[SellerConfig] | None = None, *, dry_run: bool = False
+    ) -> ScheduleReport | None:
+        """Per-seller schedules to match ``sellers`` (default: the stored ones); None without a scheduler
+        role (SCHEDULER_ROLE_ARN), where the template's schedules are all there is."""
+        from amazon_odoo.services.schedules import reconcile_schedules
+
+        if not self.settings.scheduler_role_arn:
+            return None
+        return reconcile_schedules(
+            self.scheduler,
+            self.state.list_sellers() if sellers is None else sellers,
+            functions=self.settings.job_functions,
+            role_arn=self.settings.scheduler_role_arn,
+            now=datetime.now(UTC),
             dry_run=dry_run,
         )
 
@@ -186,6 +240,7 @@ class Container:
             ORDER_CHANGE: order_change_handler(self.amazon, self.work_queue),
             FEED_PROCESSING_FINISHED: feed_finished_handler(lambda: self.feed_tracker),
             REPORT_PROCESSING_FINISHED: self._report_finished,  # settlements (issue 6): by report type
+            LISTINGS_ITEM_ISSUES_CHANGE: issues_change_handler(self.state, self.amazon),  # issue 7
         }
 
     def work_consumer(self) -> WorkConsumer:
@@ -216,10 +271,19 @@ class Container:
     def feed_listeners(self) -> dict[str, FeedListener]:
         """Submitting job -> what it does when one of its feeds is finished (the listings exports' last
         accepted values, ...); a job without one asks ``failed_items`` on its next run instead."""
+        from amazon_odoo.services.buyer_documents import buyer_documents_listener  # issue 8
         from amazon_odoo.services.export_listings import accepted_values_listener  # listings out (issue 5)
+        from amazon_odoo.services.refunds import refund_results_listener  # refunds at Amazon (issue 8)
 
         listings = accepted_values_listener(self.state)
-        return {EXPORT_STOCK: listings, EXPORT_PRICES: listings}
+        documents = buyer_documents_listener(self.state)
+        return {
+            EXPORT_STOCK: listings,
+            EXPORT_PRICES: listings,
+            SEND_INVOICES: documents,
+            SEND_CREDIT_NOTES: documents,
+            EXPORT_REFUNDS: refund_results_listener(self.state, odoo=lambda: self.odoo),  # issue 8
+        }
 
     @cached_property
     def feed_tracker(self) -> FeedTracker:
@@ -249,6 +313,12 @@ class Container:
             return self._process_settlements_body(request)
         if job in (EXPORT_STOCK, EXPORT_PRICES):  # listings out (issue 5)
             return self._export_listings_body(job, seller)
+        if job == SYNC_PRODUCTS:  # sync products (issue 7)
+            return self._sync_products_body(request)
+        if job in (SEND_INVOICES, SEND_CREDIT_NOTES):  # buyer documents (issue 8)
+            return self._send_documents_body(job)
+        if job == EXPORT_REFUNDS:  # refunds at Amazon (issue 8)
+            return self._export_refunds_body(seller)
         raise _unknown_job(job)
 
     def run_job(self, request: JobRequest, *, queue: WorkQueue | None = None) -> list[JobRun]:
@@ -262,21 +332,19 @@ class Container:
                 record=f"job {request.job}",
                 resolution="leave out since/until (--from/--to)",
             )
+        if request.marketplace_id is not None and request.job not in MARKETPLACE_JOBS:
+            raise PermanentError(
+                f"a marketplace applies to {', '.join(sorted(MARKETPLACE_JOBS))} only, not {request.job}",
+                record=f"job {request.job}",
+                resolution="leave out the marketplace (--marketplace)",
+            )
         if request.seller_id:
             sellers = [self.seller(request.seller_id)]
         else:
             sellers = [
                 s
                 for s in self.state.list_sellers()
-                if request.job in ALWAYS_ON
-                or (request.job == CANCEL_ORDERS and s.shipments.auto_update_status)
-                or (
-                    request.job != CANCEL_ORDERS
-                    and s.schedules.for_job(request.job).enabled
-                    and (request.job != IMPORT_ORDERS or s.orders.auto_import)
-                    and (request.job != EXPORT_SHIPMENTS or s.shipments.auto_update_status)
-                    and (request.job != PROCESS_SETTLEMENTS or s.settlements.download_and_process)
-                )
+                if request.job in ALWAYS_ON or job_switched_on(s, request.job)
             ]
         return [
             run_job(
@@ -353,6 +421,22 @@ class Container:
 
         return body
 
+    # ---------------------------------------------------------------- refunds at Amazon (issue 8)
+    def _export_refunds_body(self, seller: SellerConfig) -> JobBody:
+        def body(ctx: JobContext) -> None:
+            from amazon_odoo.services.refunds import export_refunds
+
+            odoo = self.odoo
+            if odoo is None:
+                raise ConfigError(
+                    "Odoo is not configured: credit notes cannot be read",
+                    record="environment",
+                    resolution="set ODOO_URL, ODOO_DB, ODOO_USERNAME and the password (or its secret)",
+                )
+            export_refunds(ctx, odoo, self.amazon(seller), self.feed_tracker, self.state, datetime.now(UTC))
+
+        return body
+
     # ---------------------------------------------------------------- settlements (issue 6)
     @cached_property
     def settlement_processor(self) -> SettlementProcessor:
@@ -365,8 +449,12 @@ class Container:
         other report types add theirs here)."""
         from amazon_odoo.domain.settlements import SETTLEMENT_REPORT_TYPE
         from amazon_odoo.services.settlements import settlement_report_handler
+        from amazon_odoo.services.sync_products import LISTINGS_REPORT_TYPE, listings_report_handler
 
-        return {SETTLEMENT_REPORT_TYPE: settlement_report_handler(lambda: self.settlement_processor)}
+        return {
+            SETTLEMENT_REPORT_TYPE: settlement_report_handler(lambda: self.settlement_processor),
+            LISTINGS_REPORT_TYPE: listings_report_handler(lambda: self.product_sync),  # issue 7
+        }
 
     def _report_finished(self, notification: Notification, seller: SellerConfig) -> str:
         from amazon_odoo.services.settlements import reports_by_type
@@ -387,6 +475,23 @@ class Container:
 
         return body
 
+    # ---------------------------------------------------------------- sync products (issue 7)
+    @cached_property
+    def product_sync(self) -> ProductSync:
+        from amazon_odoo.services.sync_products import ProductSync
+
+        return ProductSync(self.state, self.amazon, lambda: self.odoo)
+
+    def _sync_products_body(self, request: JobRequest | None) -> JobBody:
+        marketplace_id = request.marketplace_id if request else None
+        trigger = request.trigger if request else "schedule"
+        wait = SYNC_WAIT_SECONDS.get(trigger, SYNC_WAIT_SECONDS["schedule"])
+
+        def body(ctx: JobContext) -> None:
+            self.product_sync.run(ctx, marketplace_id=marketplace_id, wait_seconds=wait)
+
+        return body
+
     # ---------------------------------------------------------------- listings out (issue 5)
     def _export_listings_body(self, job: str, seller: SellerConfig) -> JobBody:
         def body(ctx: JobContext) -> None:
@@ -404,10 +509,31 @@ class Container:
 
         return body
 
+    # ---------------------------------------------------------------- buyer documents (issue 8)
+    def _send_documents_body(self, job: str) -> JobBody:
+        def body(ctx: JobContext) -> None:
+            from amazon_odoo.domain.documents import DocumentType
+            from amazon_odoo.services.buyer_documents import send_buyer_documents
+
+            odoo = self.odoo
+            if odoo is None:
+                raise ConfigError(
+                    "Odoo is not configured: invoices and credit notes cannot be read",
+                    record="environment",
+                    resolution="set ODOO_URL, ODOO_DB, ODOO_USERNAME and the password (or its secret)",
+                )
+            kind = DocumentType.INVOICE if job == SEND_INVOICES else DocumentType.CREDIT_NOTE
+            send_buyer_documents(ctx, odoo, self.feed_tracker, kind, datetime.now(UTC))
+
+        return body
+
 
 JOBS = {CHECK_CONNECTIONS, IMPORT_ORDERS, TRACK_FEEDS, EXPORT_SHIPMENTS, PROCESS_SETTLEMENTS}
 JOBS |= {EXPORT_STOCK, EXPORT_PRICES}  # listings out (issue 5)
 JOBS |= {CANCEL_ORDERS}  # cancel at Amazon (issue 4 item 5)
+JOBS |= {SYNC_PRODUCTS}  # sync products (issue 7)
+JOBS |= {SEND_INVOICES, SEND_CREDIT_NOTES}  # buyer documents (issue 8)
+JOBS |= {EXPORT_REFUNDS}  # refunds at Amazon (issue 8)
 
 
 def _unknown_job(job: str) -> PermanentError:

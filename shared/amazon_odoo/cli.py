@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from amazon_odoo.bootstrap import Container
     from amazon_odoo.config import SellerConfig
+    from amazon_odoo.domain.schedules import JobSchedule
     from amazon_odoo.services.order_recovery import InlineIngest, RetryReport
     from amazon_odoo.services.work import Handled
 
@@ -67,7 +68,34 @@ def cmd_sellers_load(args: argparse.Namespace) -> int:
         print(
             f"  {'would remove' if report.dry_run else 'removed'} seller no longer in the file: {seller_id}"
         )
+    _apply_schedules(raw, dry_run=args.dry_run)
     return 0
+
+
+def _apply_schedules(raw: Any, *, dry_run: bool) -> None:
+    """Per-seller schedules to match the file just loaded (issue 9); prints what changed."""
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.config import parse_sellers_file
+
+    app = compose()
+    sellers = list(parse_sellers_file(raw).sellers) if dry_run else None
+    schedules = app.apply_schedules(sellers, dry_run=dry_run)
+    if schedules is None:
+        print("  schedules: not applied (SCHEDULER_ROLE_ARN is not set; see the stack's outputs)")
+        return
+    plan, would = schedules.plan, "would " if dry_run else ""
+    group = app.settings.schedule_group
+    for item in plan.create:
+        print(f"  schedule {would}create {group}/{item.name}: {item.expression}")
+    for item, fields in plan.update:
+        print(
+            f"  schedule {would}update {group}/{item.name}: {item.expression} ({', '.join(fields)} changed)"
+        )
+    for item in plan.delete:
+        print(f"  schedule {would}delete {group}/{item.name} (switched off or seller removed)")
+    for seller_id, job in schedules.no_function:
+        print(f"  schedule not set for {seller_id} {job}: no function in JOB_FUNCTIONS for this job")
+    print(f"  schedules: {len(plan.unchanged)} unchanged")
 
 
 def cmd_sellers_list(args: argparse.Namespace) -> int:
@@ -100,7 +128,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     job = args.job.replace("-", "_")
     since, until = _window(job, args.since, args.until, args.queue)
-    request = JobRequest(job=job, seller_id=args.seller, trigger="manual", since=since, until=until)
+    request = JobRequest(
+        job=job,
+        seller_id=args.seller,
+        trigger="manual",
+        since=since,
+        until=until,
+        marketplace_id=getattr(args, "marketplace", None),
+    )
     if since is not None and not args.queue and job == "import_orders":
         return _run_window_here(request)
     runs = compose().run_job(request)
@@ -127,6 +162,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("no sellers loaded: run 'amazon-odoo sellers load FILE'")
         return 0
     now = datetime.now(UTC)
+    scheduled = _scheduled(app)
     rows: list[tuple[object, ...]] = []
     for seller in sellers:
         last = app.state.last_runs(seller.id)
@@ -137,19 +173,48 @@ def cmd_status(args: argparse.Namespace) -> int:
             result = f"{run.status.value} {run.message}".strip() if run else "-"
             if job not in JOBS:
                 result, next_run = "not in this version yet", "-"
-            rows.append(
-                (
-                    seller.id,
-                    job,
-                    "on" if schedule.enabled else "off",
-                    schedule.every,
-                    _utc_time(started),
-                    result,
-                    next_run,
-                )
+            row: tuple[object, ...] = (
+                seller.id,
+                job,
+                "on" if schedule.enabled else "off",
+                schedule.every,
+                _utc_time(started),
+                result,
+                next_run,
             )
-    _print_table(rows, ["seller", "job", "schedule", "every", "last run", "result", "next run"])
+            if scheduled is not None:
+                row = (*row, _scheduler_column(app, scheduled, seller, job))
+            rows.append(row)
+    headers = ["seller", "job", "schedule", "every", "last run", "result", "next run"]
+    if scheduled is not None:
+        headers.append(f"scheduler ({app.settings.schedule_group})")
+    _print_table(rows, headers)
     return 0
+
+
+def _scheduled(app: Container) -> dict[str, JobSchedule] | None:
+    """The group's per-seller schedules by name; None without a scheduler (SCHEDULER_ROLE_ARN)."""
+    if not app.settings.scheduler_role_arn:
+        return None
+    return {s.name: s for s in app.scheduler.list_schedules()}
+
+
+def _scheduler_column(
+    app: Container, scheduled: dict[str, JobSchedule], seller: SellerConfig, job: str
+) -> str:
+    from amazon_odoo.bootstrap import ALWAYS_ON
+    from amazon_odoo.domain.schedules import schedule_name
+    from amazon_odoo.services.schedules import job_switched_on
+
+    if job in ALWAYS_ON:
+        return "template (every seller)"
+    found = scheduled.get(schedule_name(seller.id, job))
+    if found is not None:
+        start = f" from {_utc_time(found.start)}" if found.start else ""
+        return f"{found.expression}{start}"
+    if job_switched_on(seller, job) and job in app.settings.job_functions:
+        return "MISSING: run 'amazon-odoo sellers load'"
+    return "-"
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -307,6 +372,96 @@ def _run_window_here(request: JobRequest) -> int:
         print(f"{run.seller_id} {run.job}: {run.status.value} ({counts}) {run.message}".rstrip())
     ok = all(run.status.value in {"succeeded", "partial"} for run in runs)
     return 0 if ok and all(h.outcome in DONE_OUTCOMES for h in sink.results) else 1
+
+
+def cmd_orders_refund(args: argparse.Namespace) -> int:
+    """Refund an Amazon order at Amazon (payment adjustment feed), as job export_refunds; then the return
+    picking and the credit note, per the seller's returns options (refunds at Amazon, issue 8)."""
+    from decimal import Decimal, InvalidOperation
+
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.domain.refunds import RefundAsk, check_adjustment_reason, cli_refund_id, parse_asked_line
+    from amazon_odoo.services.jobs import JobContext, run_job
+    from amazon_odoo.services.refunds import JOB, RefundOutcome, refund_at_amazon, refund_summary
+
+    app = compose()
+    seller = _one_seller(app, args.seller)
+    reason = check_adjustment_reason(args.reason or seller.returns.default_reason)
+    lines = tuple(parse_asked_line(text) for text in args.line or ())
+    shipping = None
+    if args.shipping is not None:
+        try:
+            shipping = Decimal(args.shipping.replace(",", "."))
+        except InvalidOperation:
+            raise ConfigError(
+                f"--shipping {args.shipping!r} is not an amount", record="option --shipping"
+            ) from None
+    ask = RefundAsk(
+        order_id=args.order_id,
+        refund_id="-",
+        reason=reason,
+        full=not lines and shipping is None,
+        lines=lines,
+        shipping=shipping,
+    )
+    ask = ask.model_copy(update={"refund_id": args.refund_id or cli_refund_id(ask)})
+    outcome = RefundOutcome()
+
+    def body(ctx: JobContext) -> None:
+        nonlocal outcome
+        outcome = refund_at_amazon(
+            ctx,
+            app.amazon(seller),
+            app.feed_tracker,
+            [ask],
+            odoo=None if args.dry_run else app.odoo,
+            dry_run=args.dry_run,
+        )
+
+    run = run_job(app.state, seller, JOB, body, trigger="manual")
+    for line in refund_summary(outcome.planned):
+        print(f"{args.order_id}: would send {line}")
+    for line in refund_summary(outcome.already.values()):
+        print(f"{args.order_id}: sent before, not sent again: {line}")
+    for refund_id, message in outcome.refused.items():
+        print(f"{args.order_id}: refund {refund_id} not sent: {message}")
+    if outcome.feed is not None:
+        label = outcome.feed.feed_id or outcome.feed.submission_id
+        for line in refund_summary(outcome.sent):
+            print(f"{args.order_id}: sent in feed {label}: {line}")
+        print(f"its result: amazon-odoo feeds show {label}; amazon-odoo orders refunds {args.order_id}")
+        options = seller.returns
+        if options.create_return_picking or options.create_credit_note:
+            made = [
+                name
+                for name, on in (
+                    ("return picking", options.create_return_picking),
+                    ("credit note", options.create_credit_note),
+                )
+                if on
+            ]
+            print(f"the {' and '.join(made)} are made in Odoo once Amazon accepts the refund")
+    for refund_id, done in outcome.odoo.items():
+        print(f"{args.order_id}: Odoo for refund {refund_id}: {'; '.join(done)}")
+    if run.status.value not in {"succeeded", "partial"}:
+        print(f"{seller.id} {JOB}: {run.status.value} {run.message}".rstrip(), file=sys.stderr)
+        return 1
+    return 0 if not outcome.refused else 1
+
+
+def cmd_orders_refunds(args: argparse.Namespace) -> int:
+    """The refunds of an Amazon order the connector sent (or is sending), oldest first."""
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.services.refunds import refund_summary
+
+    app = compose()
+    seller = _one_seller(app, args.seller)
+    records = app.state.order_refunds(seller.id, args.order_id)
+    if not records:
+        print(f"{args.order_id}: no refund sent by the connector")
+    for line in refund_summary(records):
+        print(f"{args.order_id}: {line}")
+    return 0
 
 
 def _one_seller(app: Container, seller_id: str | None) -> SellerConfig:
@@ -588,6 +743,43 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     return 0
 
 
+DOCUMENT_COLUMNS = ["move", "seller", "document", "number", "order", "marketplace", "status", "feed"]
+DOCUMENT_COLUMNS += ["attempts", "updated", "message"]
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    """Invoices and credit notes sent to buyers (issue 8), newest Odoo move first."""
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.services.buyer_documents import list_documents
+
+    records = list_documents(compose().state, _feed_sellers(args), limit=args.limit)
+    if args.status:
+        records = [r for r in records if r.status.value == args.status]
+    if not records:
+        print("no invoices or credit notes sent" + (f" with status {args.status}" if args.status else ""))
+        return 0
+    _print_table(
+        [
+            (
+                r.move_id,
+                r.seller_id,
+                r.document_type.value,
+                r.name,
+                r.order_id,
+                r.marketplace_id,
+                r.status.value,
+                r.feed_id or "-",
+                r.attempts,
+                _utc_time(r.updated_at),
+                r.message[:80],
+            )
+            for r in records
+        ],
+        DOCUMENT_COLUMNS,
+    )
+    return 0
+
+
 def cmd_feeds_show(args: argparse.Namespace) -> int:
     from amazon_odoo.bootstrap import compose
     from amazon_odoo.services.feeds import feed_items, feed_results
@@ -659,27 +851,85 @@ def cmd_products_bind(args: argparse.Namespace) -> int:
 
 
 def cmd_products_import(args: argparse.Namespace) -> int:
+    """The products CSV: the whole file is checked first; missing Odoo products are created, then bound."""
     from amazon_odoo.bootstrap import compose
-    from amazon_odoo.services.export_listings import import_bindings
+    from amazon_odoo.services.product_import import import_products
 
     app = compose()
     seller = _one_seller(app, args.seller)
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        print(f"error: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        print(f"error: cannot read {path}: {reason}", file=sys.stderr)
         return 2
-    found = import_bindings(app.state, seller, text, marketplace_id=args.marketplace, dry_run=args.dry_run)
+    odoo = app.odoo
+    if odoo is None:
+        raise ConfigError("no Odoo is configured", record="ODOO_URL", resolution="set ODOO_URL and ODOO_DB")
+    found = import_products(app.state, odoo, seller, text, marketplace=args.marketplace, dry_run=args.dry_run)
     if found.problems:
-        print(f"{path}: nothing stored, {len(found.problems)} row(s) cannot be read:", file=sys.stderr)
+        print(f"{path}: nothing imported, {len(found.problems)} problem(s):", file=sys.stderr)
         for problem in found.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
     markets = Counter(b.marketplace_id for b in found.bindings)
-    verb = "would bind" if args.dry_run else "bound"
     per = ", ".join(f"{m}: {n}" for m, n in sorted(markets.items())) or "none"
-    print(f"{path}: {verb} {len(found.bindings)} SKU(s) of seller {seller.id} ({per})")
+    made = ", ".join(found.created) or "none"
+    if args.dry_run:
+        print(f"{path}: dry run, nothing written")
+        print(f"  would create {len(found.created)} Odoo product(s): {made}")
+        print(f"  {len(found.existing)} internal reference(s) already in Odoo")
+        print(f"  would bind {len(found.bindings)} SKU(s) of seller {seller.id} ({per})")
+        return 0
+    print(f"{path}: created {len(found.created)} Odoo product(s): {made}")
+    print(f"  {len(found.existing)} internal reference(s) already in Odoo")
+    print(f"  bound {len(found.bindings)} SKU(s) of seller {seller.id} ({per})")
+    return 0
+
+
+def cmd_products_sample_csv(args: argparse.Namespace) -> int:
+    from amazon_odoo.domain.product_csv import SAMPLE_CSV
+
+    if not args.file:
+        sys.stdout.write(SAMPLE_CSV)
+        return 0
+    path = Path(args.file)
+    if path.exists() and not args.force:
+        print(f"error: {path} exists (--force replaces it)", file=sys.stderr)
+        return 2
+    path.write_text(SAMPLE_CSV, encoding="utf-8")
+    print(f"{path}: sample products CSV written ({SAMPLE_CSV.count(chr(10)) - 1} rows)")
+    return 0
+
+
+def cmd_products_export_file(args: argparse.Namespace) -> int:
+    """Odoo products not yet in Amazon's catalogue, for Seller Central's upload (category inventory file)."""
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.services.product_import import upload_file
+
+    app = compose()
+    seller = _one_seller(app, args.seller)
+    odoo = app.odoo
+    if odoo is None:
+        raise ConfigError("no Odoo is configured", record="ODOO_URL", resolution="set ODOO_URL and ODOO_DB")
+    target = Path(args.output) if args.output and args.output != "-" else None
+    tab = target is not None and target.suffix.lower() in (".txt", ".tsv")
+    made = upload_file(
+        app.state, odoo, seller, args.marketplace, args.odoo_refs, delimiter="\t" if tab else ","
+    )
+    for note in made.notes:
+        print(
+            f"{'warning' if note.written else 'left out'}: {note.message} ({note.resolution})",
+            file=sys.stderr,
+        )
+    if target is None:
+        sys.stdout.write(made.text)
+        return 0
+    target.write_text(made.text, encoding="utf-8")
+    left_out = sum(1 for n in made.notes if not n.written)
+    kind = "tab-delimited" if tab else "CSV"
+    print(f"{target}: {made.rows} SKU(s) written ({kind}), {left_out} left out")
     return 0
 
 
@@ -720,11 +970,223 @@ def cmd_products_list(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ products out (issue 7): export, update, issues
+
+
+def cmd_products_export(args: argparse.Namespace) -> int:
+    from amazon_odoo.services.export_products import EXPORT_PRODUCTS, OfferOutcome, export_offers
+    from amazon_odoo.services.jobs import JobContext, run_job
+
+    app = _app()
+    seller = _one_seller(app, args.seller)
+    odoo = app.odoo
+    if odoo is None:
+        raise ConfigError("no Odoo is configured", record="ODOO_URL", resolution="set ODOO_URL and ODOO_DB")
+    marketplace = args.marketplace or _only_marketplace(seller)
+    outcomes: list[OfferOutcome] = []
+
+    def body(ctx: JobContext) -> None:
+        outcomes.extend(
+            export_offers(
+                ctx,
+                odoo,
+                app.amazon(seller),
+                args.odoo_refs,
+                marketplace,
+                sku=args.sku,
+                asin=args.asin,
+                title=args.title,
+                description=args.description,
+            )
+        )
+
+    run = run_job(app.state, seller, EXPORT_PRODUCTS, body, trigger="manual")
+    for o in outcomes:
+        line = f"{o.odoo_ref}: {o.status}"
+        if o.status == "created":
+            line += f" offer SKU {o.sku} on ASIN {o.asin} ({o.product_type}) in {marketplace}"
+        if o.message:
+            line += f": {o.message}"
+        print(line)
+        for issue in o.issues:
+            print(f"  {issue.severity} {issue.text}")
+    print(f"run {run.run_id}: {run.status.value} ({', '.join(f'{k} {v}' for k, v in run.counts.items())})")
+    return 0 if outcomes and all(o.status == "created" for o in outcomes) else 1
+
+
+def cmd_products_update(args: argparse.Namespace) -> int:
+    from amazon_odoo.mapping.products import ContentChange, ContentError, parse_images
+    from amazon_odoo.services.export_products import (
+        UPDATE_PRODUCTS,
+        UpdateOutcome,
+        product_content_change,
+        update_content,
+    )
+    from amazon_odoo.services.jobs import JobContext, run_job
+
+    app = _app()
+    seller = _one_seller(app, args.seller)
+    marketplace = args.marketplace or _only_marketplace(seller)
+    try:
+        main_image, other_images = parse_images(args.image or [])
+    except ContentError as error:
+        raise ConfigError(
+            str(error), record=f"option --{error.field}", resolution="--image main=URL"
+        ) from None
+    base = ContentChange(
+        title=args.title,
+        description=args.description,
+        bullets=tuple(args.bullet or ()),
+        search_terms=args.search_terms,
+        main_image=main_image,
+        other_images=other_images,
+    )
+    outcomes: list[UpdateOutcome] = []
+
+    def body(ctx: JobContext) -> None:
+        bound = app.state.get_bindings(seller.id, marketplace, args.skus)
+        for sku in args.skus:
+            change = base
+            if args.from_odoo and sku in bound:
+                odoo = app.odoo
+                if odoo is None:
+                    raise ConfigError("no Odoo is configured", record="ODOO_URL", resolution="set ODOO_URL")
+                change = product_content_change(odoo, seller, bound[sku], base)
+            try:
+                outcomes.extend(update_content(ctx, app.amazon(seller), [sku], marketplace, change))
+            except ContentError as error:
+                ctx.log(
+                    str(error),
+                    level=LogLevel.ERROR,
+                    record=f"sku {sku}",
+                    resolution="correct the option and run the update again",
+                )
+                outcomes.append(UpdateOutcome(sku, "refused", str(error)))
+
+    run = run_job(app.state, seller, UPDATE_PRODUCTS, body, trigger="manual")
+    for o in outcomes:
+        print(f"{o.sku}: {o.status}" + (f": {o.message}" if o.message else ""))
+    print(f"run {run.run_id}: {run.status.value}")
+    return 0 if outcomes and all(o.status == "updated" for o in outcomes) else 1
+
+
+def cmd_products_issues(args: argparse.Namespace) -> int:
+    from amazon_odoo.services.export_products import current_issues, refresh_issues
+
+    app = _app()
+    seller = _one_seller(app, args.seller)
+    if args.refresh:
+        markets = [args.marketplace] if args.marketplace else [m.id for m in seller.marketplaces]
+        for marketplace in markets:
+            skus = (
+                [args.sku] if args.sku else [b.sku for b in app.state.list_bindings(seller.id, marketplace)]
+            )
+            read = refresh_issues(app.state, app.amazon(seller), seller, marketplace, skus)
+            print(f"{marketplace}: issues of {read} SKU(s) read from Amazon")
+    rows: list[tuple[object, ...]] = []
+    for found in current_issues(app.state, seller.id, sku=args.sku):
+        if args.marketplace and found.marketplace_id != args.marketplace:
+            continue
+        if not found.issues:
+            if args.all:
+                rows.append(
+                    (found.marketplace_id, found.sku, _utc_time(found.at), found.source, "-", "", "none")
+                )
+            continue
+        for issue in found.issues:
+            rows.append(
+                (
+                    found.marketplace_id,
+                    found.sku,
+                    _utc_time(found.at),
+                    found.source,
+                    issue.get("severity", ""),
+                    issue.get("code", ""),
+                    issue.get("message", ""),
+                )
+            )
+    if not rows:
+        print(f"no listing issues known for seller {seller.id}" + (f" SKU {args.sku}" if args.sku else ""))
+        return 0
+    _print_table(rows, ["marketplace", "sku", "seen", "from", "severity", "code", "Amazon's message"])
+    return 0
+
+
+def _app() -> Container:
+    from amazon_odoo.bootstrap import compose
+
+    return compose()
+
+
 def _only_marketplace(seller: SellerConfig) -> str:
     if len(seller.marketplaces) == 1:
         return seller.marketplaces[0].id
     known = ", ".join(m.id for m in seller.marketplaces)
     raise ConfigError("--marketplace is needed", record="option --marketplace", resolution=f"one of {known}")
+
+
+def cmd_dlq_list(args: argparse.Namespace) -> int:
+    """What failed for good: each dead-letter queue's count, then its messages (peeked, left in place)."""
+    from amazon_odoo.bootstrap import compose
+
+    dead = compose().dead_letters
+    counts = dead.counts()
+    if not counts:
+        print("no dead-letter queues: set EVENTS_QUEUE_URL / WORK_QUEUE_URL (the stack's outputs)")
+        return 0
+    queues = {q.name: q for q in dead.queues()}
+    _print_table(
+        [(name, queues[name].source_name, count) for name, count in counts.items()],
+        ["dead-letter queue", "source queue", "messages"],
+    )
+    letters = dead.peek(args.queue, limit=args.limit)
+    if letters:
+        print()
+        _print_table(
+            [
+                (
+                    x.queue,
+                    x.message_id,
+                    _utc_time(datetime.fromtimestamp(x.sent_at_ms / 1000, UTC)),
+                    x.summary,
+                )
+                for x in letters
+            ],
+            ["queue", "message id", "sent", "message"],
+        )
+        print("retry them with: amazon-odoo dlq redrive [--queue QUEUE]")
+    return 0
+
+
+def cmd_dlq_redrive(args: argparse.Namespace) -> int:
+    """Move dead letters back to their source queue (send first, delete after: none is lost)."""
+    from amazon_odoo.bootstrap import compose
+
+    results = compose().dead_letters.redrive(args.queue)
+    for result in results:
+        print(f"{result.queue}: {result.moved} message(s) moved back to {result.source}")
+    if not results:
+        print("no dead-letter queues: set EVENTS_QUEUE_URL / WORK_QUEUE_URL (the stack's outputs)")
+    return 0
+
+
+def cmd_schedules_fire(args: argparse.Namespace) -> int:
+    """The local runner's scheduler: fire the due schedules (moto keeps them but never fires them)."""
+    import time
+
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.local.schedules import fire_due_schedules
+
+    while True:
+        now = datetime.now(UTC)
+        fired = fire_due_schedules(compose(), now)
+        for item in fired:
+            print(f"{_utc_time(now)} fired {item.job} for {item.seller_id} ({item.function})")
+        if not args.loop:
+            if not fired:
+                print("nothing due")
+            return 0
+        time.sleep(args.every)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -772,6 +1234,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--queue", action="store_true", help="import-orders --from: hand the orders to the work queue instead"
     )
+    p.add_argument(
+        "--marketplace",
+        metavar="ID",
+        help="sync-products: one marketplace of the seller only (id, or country code like US)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("invoke", help="invoke a Lambda handler in-process, like 'sam local invoke'")
@@ -795,6 +1262,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sellers.add_parser("show", help="one seller's stored settings (secrets as references)")
     p.add_argument("seller")
     p.set_defaults(func=cmd_sellers_show)
+    from amazon_odoo.cli_setup import add_commands, add_seller_commands  # issue 9: onboarding, doctor
+
+    add_seller_commands(sellers)
 
     orders = sub.add_parser("orders", help="orders by hand: parked orders, retry, import").add_subparsers(
         dest="orders_command", required=True
@@ -827,6 +1297,33 @@ def build_parser() -> argparse.ArgumentParser:
         "the seller's orders.cancel_reason)",
     )
     p.set_defaults(func=cmd_orders_cancel)
+    p = orders.add_parser(
+        "refund",
+        help="refund an Amazon order at Amazon (payment adjustment feed); all that is left when no --line "
+        "or --shipping is given; return picking and credit note per the seller's returns options",
+    )
+    p.add_argument("order_id", metavar="AMAZON_ORDER_ID")
+    p.add_argument("--seller", help="needed when more than one seller is loaded")
+    p.add_argument(
+        "--line",
+        action="append",
+        metavar="SKU=QTY|SKU=AMOUNT",
+        help="units (their price and tax) or an amount with a decimal point (price only); repeatable",
+    )
+    p.add_argument("--shipping", metavar="AMOUNT", help="shipping to refund (its tax share added)")
+    p.add_argument(
+        "--reason",
+        metavar="CODE",
+        help="Amazon's AdjustmentReason, e.g. CustomerReturn, NoInventory (default: the seller's "
+        "returns.default_reason)",
+    )
+    p.add_argument("--refund-id", help="the refund's own id (default: one derived from the request)")
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent; send and store nothing")
+    p.set_defaults(func=cmd_orders_refund)
+    p = orders.add_parser("refunds", help="the refunds the connector sent for an Amazon order")
+    p.add_argument("order_id", metavar="AMAZON_ORDER_ID")
+    p.add_argument("--seller", help="needed when more than one seller is loaded")
+    p.set_defaults(func=cmd_orders_refunds)
 
     feeds = sub.add_parser("feeds", help="feeds sent to Amazon, newest first; 'feeds show FEED_ID' per item")
     feeds.add_argument("--seller")
@@ -839,6 +1336,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seller")
     p.add_argument("--problems", action="store_true", help="only the items refused or accepted with warnings")
     p.set_defaults(func=cmd_feeds_show)
+
+    p = sub.add_parser("documents", help="invoices and credit notes sent to buyers (newest Odoo move first)")
+    p.add_argument("--seller")
+    p.add_argument(
+        "--status",
+        type=str.upper,
+        choices=["SKIPPED", "NOT_RENDERED", "SUBMITTING", "SUBMITTED", "SENT", "FAILED", "UNCERTAIN"],
+    )
+    p.add_argument("--limit", type=int, default=100)
+    p.set_defaults(func=cmd_documents)
 
     p = sub.add_parser(
         "shipments", help="shipment confirmations still open (refused, invalid, interrupted), or an order's"
@@ -869,19 +1376,99 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--product-type", help="Amazon product type (default: PRODUCT)")
     p.set_defaults(func=cmd_products_bind)
     p = products.add_parser(
-        "import", help="bindings from a CSV file: sku, odoo_ref, marketplace, product_type (header line)"
+        "import",
+        help="products from a CSV file (Internal Reference, Seller SKU, ASIN, Product Title, Fulfillment By, "
+        "Marketplace): missing Odoo products are created, every SKU is bound; the whole file is checked first",
     )
     p.add_argument("file")
     p.add_argument("--seller", help="needed when more than one seller is loaded")
-    p.add_argument("--marketplace", help="for rows without one (default: every marketplace of the seller)")
-    p.add_argument("--dry-run", action="store_true", help="read and check the file; store nothing")
+    p.add_argument(
+        "--marketplace", help="id or name, for rows without one (default: every marketplace of the seller)"
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the file, say what would be created and bound; write nothing",
+    )
     p.set_defaults(func=cmd_products_import)
+    p = products.add_parser("sample-csv", help="write a sample products CSV (to stdout without FILE)")
+    p.add_argument("file", nargs="?")
+    p.add_argument("--force", action="store_true", help="replace FILE when it exists")
+    p.set_defaults(func=cmd_products_sample_csv)
+    p = products.add_parser(
+        "export-file",
+        help="Odoo products not yet in Amazon's catalogue (bound SKUs without ASIN, or ODOO_REFs) as a file "
+        "for Seller Central's upload (columns of the category inventory files)",
+    )
+    p.add_argument(
+        "odoo_refs", metavar="ODOO_REF", nargs="*", help="internal references (default: SKUs without ASIN)"
+    )
+    p.add_argument("--seller", help="needed when more than one seller is loaded")
+    p.add_argument("--marketplace", required=True, help="marketplace id or name (Amazon.de)")
+    p.add_argument("-o", "--output", help="FILE (.txt/.tsv: tab-delimited, else CSV; default: stdout)")
+    p.set_defaults(func=cmd_products_export_file)
     p = products.add_parser("list", help="bound SKUs with the last stock and price Amazon accepted")
     p.add_argument("--seller", help="needed when more than one seller is loaded")
     p.add_argument("--marketplace")
     p.add_argument("--sku")
     p.add_argument("--limit", type=int, default=0, help="at most this many rows (0: all)")
     p.set_defaults(func=cmd_products_list)
+    p = products.add_parser(  # products out (issue 7)
+        "export",
+        help="Odoo products (by internal reference) as offers on existing Amazon catalogue items "
+        "(found by --asin or the product's barcode as EAN/UPC); checked with Amazon's validation preview",
+    )
+    p.add_argument("odoo_refs", metavar="ODOO_REF", nargs="+")
+    p.add_argument("--seller", help="needed when more than one seller is loaded")
+    p.add_argument("--marketplace", help="marketplace id (needed when the seller has several)")
+    p.add_argument("--sku", help="the seller SKU (one product only; default: the internal reference)")
+    p.add_argument("--asin", help="the catalogue item's ASIN (one product only; default: by barcode)")
+    p.add_argument("--title", help="default: the Odoo product's name")
+    p.add_argument("--description", help="default: the Odoo product's sales description")
+    p.set_defaults(func=cmd_products_export)
+    p = products.add_parser(
+        "update", help="change title, description, bullet points, search terms, images of bound SKUs"
+    )
+    p.add_argument("skus", metavar="SKU", nargs="+")
+    p.add_argument("--seller", help="needed when more than one seller is loaded")
+    p.add_argument("--marketplace", help="marketplace id (needed when the seller has several)")
+    p.add_argument("--title")
+    p.add_argument("--description")
+    p.add_argument("--bullet", action="append", help="a bullet point (repeat for each, at most 10)")
+    p.add_argument("--search-terms", help="search terms (generic_keyword)")
+    p.add_argument(
+        "--image", action="append", metavar="main=URL|other=URL", help="main image, or other images in order"
+    )
+    p.add_argument(
+        "--from-odoo", action="store_true", help="title and description from the bound Odoo product"
+    )
+    p.set_defaults(func=cmd_products_update)
+    p = products.add_parser("issues", help="the issues Amazon reports for SKUs (newest per SKU)")
+    p.add_argument("--seller", help="needed when more than one seller is loaded")
+    p.add_argument("--marketplace")
+    p.add_argument("--sku")
+    p.add_argument("--refresh", action="store_true", help="read them from Amazon first (getListingsItem)")
+    p.add_argument("--all", action="store_true", help="also SKUs whose issues are resolved")
+    p.set_defaults(func=cmd_products_issues)
+
+    dlq = sub.add_parser("dlq", help="dead letters: what failed for good").add_subparsers(
+        dest="dlq_command", required=True
+    )
+    p = dlq.add_parser("list", help="each dead-letter queue's messages (peeked: none is removed)")
+    p.add_argument("--queue", help="a dead-letter or source queue name (default: all)")
+    p.add_argument("--limit", type=int, default=50, help="at most this many messages per queue")
+    p.set_defaults(func=cmd_dlq_list)
+    p = dlq.add_parser("redrive", help="move dead letters back to their source queue to be retried")
+    p.add_argument("--queue", help="a dead-letter or source queue name (default: all)")
+    p.set_defaults(func=cmd_dlq_redrive)
+
+    schedules = sub.add_parser("schedules", help="per-seller schedules, locally").add_subparsers(
+        dest="schedules_command", required=True
+    )
+    p = schedules.add_parser("fire", help="local runner: fire the due schedules through their handlers")
+    p.add_argument("--loop", action="store_true", help="keep firing (Ctrl-C stops)")
+    p.add_argument("--every", type=float, default=30.0, help="seconds between rounds with --loop")
+    p.set_defaults(func=cmd_schedules_fire)
 
     p = sub.add_parser("status", help="each seller's jobs: schedule, last run, result, next run")
     p.add_argument("--seller")
@@ -893,19 +1480,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", choices=[level.value for level in LogLevel])
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_log)
+    add_commands(sub)  # issue 9: notifications subscribe|status, doctor
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from amazon_odoo.observability import set_publishing
+
     args = build_parser().parse_args(argv)
+    publishing = set_publishing(False)  # per-seller metric blobs are for CloudWatch, not this terminal
     try:
         result: Any = args.func(args)
     except ConnectorError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_denied(error) or error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # an AWS call outside the adapters' classification: say a denial plainly
+        denied = _denied(error)
+        if denied is None:
+            raise
+        print(f"error: {denied}", file=sys.stderr)
+        return 2
+    finally:
+        set_publishing(publishing)
     return int(result)
+
+
+def _denied(error: BaseException) -> ConnectorError | None:
+    """An AWS access denial as the permission the caller's role lacks (issue 9: manager/operator)."""
+    from amazon_odoo.adapters.aws.access import access_denial
+
+    denial = access_denial(error)
+    return denial.error() if denial is not None else None
 
 
 if __name__ == "__main__":

@@ -66,11 +66,14 @@ class Job(StrEnum):
 
     IMPORT_ORDERS = "import_orders"
     EXPORT_SHIPMENTS = "export_shipments"
+    CANCEL_ORDERS = "cancel_orders"  # orders cancelled in Odoo, cancelled at Amazon (shipments switch too)
     PROCESS_SETTLEMENTS = "process_settlements"
     EXPORT_STOCK = "export_stock"
     EXPORT_PRICES = "export_prices"
+    SYNC_PRODUCTS = "sync_products"  # listings report -> bindings (issue 7)
     SEND_INVOICES = "send_invoices"
     SEND_CREDIT_NOTES = "send_credit_notes"
+    EXPORT_REFUNDS = "export_refunds"  # Odoo credit notes of Amazon orders refunded at Amazon (issue 8)
 
 
 class _Strict(BaseModel):
@@ -90,6 +93,17 @@ class Credentials(_Strict):
     lwa_client_id: SecretRef
     lwa_client_secret: SecretRef
     refresh_token: SecretRef
+    # the day the seller authorised the app (Amazon ends a public app's authorisation after 365 days);
+    # when not given, the doctor takes the refresh token secret's last change in Secrets Manager
+    authorized_on: date | None = None
+
+    def references(self) -> dict[str, str]:
+        """The three secret references by field name (not the authorisation date)."""
+        return {
+            "lwa_client_id": self.lwa_client_id,
+            "lwa_client_secret": self.lwa_client_secret,
+            "refresh_token": self.refresh_token,
+        }
 
     @field_validator("lwa_client_id", "lwa_client_secret", "refresh_token")
     @classmethod
@@ -196,6 +210,10 @@ class ShipmentOptions(_Strict):
 class ReturnOptions(_Strict):
     create_return_picking: bool = False
     create_credit_note: bool = False
+    # refunds at Amazon (issue 8): posted Odoo credit notes of Amazon orders are refunded at Amazon (job
+    # export_refunds) with this AdjustmentReason unless the refund is asked by hand with another one
+    send_refunds: bool = False
+    default_reason: str = "CustomerReturn"
 
 
 class FeeMatch(_Strict):
@@ -299,22 +317,36 @@ class Schedule(_Strict):
 _DEFAULT_SCHEDULES: dict[Job, Schedule] = {
     Job.IMPORT_ORDERS: Schedule(enabled=True, interval=15, unit=Unit.MINUTES),
     Job.EXPORT_SHIPMENTS: Schedule(enabled=True, interval=30, unit=Unit.MINUTES),
+    Job.CANCEL_ORDERS: Schedule(enabled=True, interval=30, unit=Unit.MINUTES),
     Job.PROCESS_SETTLEMENTS: Schedule(enabled=False, interval=1, unit=Unit.DAYS),
     Job.EXPORT_STOCK: Schedule(enabled=False, interval=1, unit=Unit.HOURS),
     Job.EXPORT_PRICES: Schedule(enabled=False, interval=1, unit=Unit.DAYS),
+    Job.SYNC_PRODUCTS: Schedule(enabled=False, interval=1, unit=Unit.DAYS),
     Job.SEND_INVOICES: Schedule(enabled=False, interval=1, unit=Unit.HOURS),
     Job.SEND_CREDIT_NOTES: Schedule(enabled=False, interval=1, unit=Unit.HOURS),
+    Job.EXPORT_REFUNDS: Schedule(enabled=False, interval=1, unit=Unit.HOURS),
 }
 
 
 class Schedules(_Strict):
     import_orders: Schedule = _DEFAULT_SCHEDULES[Job.IMPORT_ORDERS]
     export_shipments: Schedule = _DEFAULT_SCHEDULES[Job.EXPORT_SHIPMENTS]
+    cancel_orders: Schedule = _DEFAULT_SCHEDULES[Job.CANCEL_ORDERS]
     process_settlements: Schedule = _DEFAULT_SCHEDULES[Job.PROCESS_SETTLEMENTS]
     export_stock: Schedule = _DEFAULT_SCHEDULES[Job.EXPORT_STOCK]
     export_prices: Schedule = _DEFAULT_SCHEDULES[Job.EXPORT_PRICES]
+    sync_products: Schedule = _DEFAULT_SCHEDULES[Job.SYNC_PRODUCTS]
     send_invoices: Schedule = _DEFAULT_SCHEDULES[Job.SEND_INVOICES]
     send_credit_notes: Schedule = _DEFAULT_SCHEDULES[Job.SEND_CREDIT_NOTES]
+    export_refunds: Schedule = _DEFAULT_SCHEDULES[Job.EXPORT_REFUNDS]  # issue 8
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cancel_like_shipments(cls, data: Any) -> Any:
+        """Without its own entry, cancel_orders runs as often as export_shipments (same switch too)."""
+        if isinstance(data, dict) and "cancel_orders" not in data and "export_shipments" in data:
+            data = {**data, "cancel_orders": data["export_shipments"]}
+        return data
 
     def for_job(self, job: Job | str) -> Schedule:
         schedule: Schedule = getattr(self, Job(job).value)
@@ -372,6 +404,9 @@ class MarketplaceConfig(_Strict):
     tax_mode: TaxMode | None = None  # default: price_excluded in region NA, price_included elsewhere
     analytic_distribution: dict[str, Decimal] = Field(default_factory=dict)
     stock_caps: dict[str, StockCap] = Field(default_factory=dict)
+    # Amazon issues the buyers' invoices in this marketplace (VAT Calculation Service with Amazon-generated
+    # invoices, or Amazon is the deemed supplier): send_invoices / send_credit_notes skip it (issue 8)
+    amazon_issues_invoices: bool = False
 
     @field_validator("id")
     @classmethod
@@ -476,7 +511,7 @@ class SellerConfig(_Strict):
         return mp.settlement_journal or f"{self.short_code}{mp.domain_suffix}"
 
     def secret_refs(self) -> dict[str, str]:
-        return self.credentials.model_dump()
+        return self.credentials.references()
 
 
 class SellersFile(_Strict):

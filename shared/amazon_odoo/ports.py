@@ -10,9 +10,14 @@ from decimal import Decimal
 from typing import Any, BinaryIO, Protocol
 
 from amazon_odoo.config import SellerConfig
+from amazon_odoo.domain.documents import BuyerDocument, OdooDocument  # buyer documents (issue 8)
 from amazon_odoo.domain.feeds import AmazonFeed, AmazonFeedDocument, FailedItem, FeedRecord, FeedStatus
 from amazon_odoo.domain.listings import ListingBinding, ListingsSubmission  # listings out (issue 5)
 from amazon_odoo.domain.marketplaces import MarketplaceParticipation, SellerAccount
+from amazon_odoo.domain.onboarding import Check, OdooRecord  # issue 9
+from amazon_odoo.domain.products import CatalogItem, ListingsItemView  # products (issue 7)
+from amazon_odoo.domain.refunds import CreditLine, RefundRecord  # refunds at Amazon (issue 8)
+from amazon_odoo.domain.schedules import JobSchedule  # per-seller schedules (issue 9)
 from amazon_odoo.domain.settlements import (  # settlements (issue 6)
     AmazonReport,
     ReportDownload,
@@ -22,7 +27,9 @@ from amazon_odoo.domain.settlements import (  # settlements (issue 6)
 )
 from amazon_odoo.domain.shipments import ShipmentRecord
 from amazon_odoo.domain.state import Checkpoint, JobRun, LogEntry, LogLevel, ParkedOrder
+from amazon_odoo.domain.subscriptions import Destination, DestinationKind, Subscription  # issue 9
 from amazon_odoo.mapping.listings import OdooStock, PricelistPrices  # listings out (issue 5)
+from amazon_odoo.mapping.product_sync import OdooProduct  # sync products (issue 7)
 from amazon_odoo.mapping.settlements import (  # settlements (issue 6)
     LineMatch,
     OdooStatement,
@@ -116,6 +123,22 @@ class StateStore(Protocol):
     def open_shipments(self, seller_id: str) -> list[ShipmentRecord]: ...
     def order_shipments(self, seller_id: str, order_id: str) -> list[ShipmentRecord]: ...
 
+    # buyer documents (issue 8): one record per (seller, Odoo move id), never expiring (a document is sent
+    # once). ``save_buyer_document`` locks optimistically like ``save_checkpoint`` (``record.version`` 0 =
+    # must not exist yet: the claim before a feed) and returns the saved copy with version + 1.
+    # ``get_buyer_documents``: the records of these move ids that exist, in one batched read.
+    # ``list_buyer_documents``: a seller's records, newest move first.
+    def save_buyer_document(self, record: BuyerDocument) -> BuyerDocument: ...
+    def get_buyer_documents(self, seller_id: str, move_ids: Sequence[int]) -> dict[int, BuyerDocument]: ...
+    def list_buyer_documents(self, seller_id: str, limit: int = 100) -> list[BuyerDocument]: ...
+
+    # refunds at Amazon (issue 8): one record per (seller, Amazon order id, refund id), never expiring (a
+    # refund is sent once). ``save_refund`` locks optimistically like ``save_checkpoint`` (``record.version``
+    # 0 = must not exist yet: the claim before the feed) and returns the saved copy with version + 1.
+    # ``order_refunds``: every refund of one Amazon order, oldest first (one query).
+    def save_refund(self, record: RefundRecord) -> RefundRecord: ...
+    def order_refunds(self, seller_id: str, order_id: str) -> list[RefundRecord]: ...
+
     # listings out (issue 5): bindings SKU -> Odoo product (internal reference), one per (seller, marketplace,
     # SKU), replaced whole by ``save_bindings``; ``list_bindings`` gives a marketplace's, by SKU;
     # ``get_bindings`` those of some SKUs in one batched read. Last accepted values: per (seller, job,
@@ -165,6 +188,15 @@ class WorkQueue(Protocol):
 
     def send(self, body: Mapping[str, Any], *, group: str = "", dedup_id: str = "") -> None: ...
     def send_batch(self, bodies: Sequence[Mapping[str, Any]]) -> int: ...
+
+
+class Scheduler(Protocol):
+    """Per-seller job schedules (EventBridge Scheduler): the connector's schedules in its own group."""
+
+    def list_schedules(self) -> list[JobSchedule]: ...
+    def create_schedule(self, schedule: JobSchedule) -> None: ...
+    def update_schedule(self, schedule: JobSchedule) -> None: ...
+    def delete_schedule(self, name: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -328,6 +360,17 @@ class OdooGateway(Protocol):
     ) -> list[OdooDelivery]: ...
     def post_notes(self, notes: Sequence[tuple[str, int, str]]) -> list[int]: ...
 
+    # buyer documents (issue 8, ODOO.md §11): posted customer invoices (``out_invoice``) or credit notes
+    # (``out_refund``) dated ``since`` or later whose reference, payment reference or reversed invoice's
+    # reference is the Amazon order id of one of this seller's imported orders (``__amazon__`` external id
+    # in one of ``marketplace_ids``), 3 calls; ``document_pdf``: the PDF Odoo renders for a move (the Send &
+    # Print wizard without e-mail, then its frozen attachment), PermanentError naming the move when Odoo
+    # cannot render it.
+    def buyer_documents(
+        self, company_id: int, move_type: str, since: date, marketplace_ids: Sequence[str]
+    ) -> list[OdooDocument]: ...
+    def document_pdf(self, move_id: int, name: str = "") -> bytes: ...
+
     # listings out (issue 5, ODOO.md §7-8): products by internal reference with their stock in a warehouse
     # (on hand and forecast) or their price in some pricelists (by name; the products read once for all),
     # one read per 2,000 references; every product of a reference comes back (archived ones too) so the
@@ -342,6 +385,11 @@ class OdooGateway(Protocol):
         self, company: str, pricelists: Sequence[str], references: Sequence[str]
     ) -> dict[str, PricelistPrices]: ...
     def product_references(self, company: str) -> list[str]: ...
+    # sync products (issue 7): products by internal reference, archived ones too (``active`` tells), one
+    # search_read per 2,000 references
+    def products_by_reference(
+        self, company: str, references: Sequence[str]
+    ) -> dict[str, list[OdooProduct]]: ...
     def warehouse_id(self, company: str, code: str | None) -> int: ...
 
     # settlements (issue 6, ODOO.md §9): the marketplace's settlement journal (found by code, else created as
@@ -373,6 +421,16 @@ class OdooGateway(Protocol):
         self, statement_id: int, journal: SettlementJournal
     ) -> list[OpenStatementLine]: ...
     def match_open_lines(self, matches: Sequence[LineMatch]) -> None: ...
+
+    # refunds at Amazon (issue 8): the posted credit note of an invoice (partial: only the lines of the sale
+    # lines given, with their quantity / unit price), and validated return pickings of delivered units; both
+    # find what a previous attempt made (by reference / origin) instead of making it twice.
+    def refund_invoice(
+        self, invoice_id: int, *, reason: str, ref: str, lines: Mapping[int, CreditLine] | None = None
+    ) -> int: ...
+    def return_deliveries(
+        self, sale_order_id: int, quantities: Mapping[int, Decimal], *, origin: str
+    ) -> list[int]: ...
 
 
 class AmazonGateway(Protocol):
@@ -445,6 +503,25 @@ class AmazonGateway(Protocol):
         patches: Sequence[Mapping[str, Any]],
     ) -> ListingsSubmission: ...
 
+    # products (issue 7): catalogue items by ASIN/EAN/UPC (searchCatalogItems 2022-04-01, 2/s burst 2), an
+    # offer put (putListingsItem, 5/s burst 10; ``validation_preview``: VALID/INVALID, nothing changes), a
+    # listing with its current issues (getListingsItem; a SKU Amazon does not list: PermanentError).
+    def search_catalog_items(
+        self, marketplace_id: str, identifiers: Sequence[str], identifiers_type: str
+    ) -> list[CatalogItem]: ...
+    def put_listings_item(
+        self,
+        merchant_id: str,
+        sku: str,
+        marketplace_id: str,
+        product_type: str,
+        attributes: Mapping[str, Any],
+        *,
+        requirements: str | None = None,
+        validation_preview: bool = False,
+    ) -> ListingsSubmission: ...
+    def get_listings_item(self, merchant_id: str, sku: str, marketplace_id: str) -> ListingsItemView: ...
+
     # Reports API 2021-06-30 (settlements, issue 6). ``get_reports`` is one page (newest first; with
     # ``next_token`` only the token is sent); ``download_report_document`` writes the document to ``target``
     # (un-gzipped when Amazon says GZIP) and says its content type, which names its character set.
@@ -459,4 +536,46 @@ class AmazonGateway(Protocol):
         next_token: str | None = None,
     ) -> ReportPage: ...
     def get_report(self, report_id: str) -> AmazonReport: ...
+    # createReport (sync products, issue 7): Amazon's report id of a requested report
+    def create_report(self, report_type: str, marketplace_ids: Sequence[str]) -> str: ...
     def download_report_document(self, document_id: str, target: BinaryIO) -> ReportDownload: ...
+
+
+# ------------------------------------------------------------ onboarding, notifications, doctor (issue 9)
+
+
+class NotificationsApi(Protocol):
+    """Notifications API v1 of one seller (``adapters.amazon.notifications``). Destinations are the
+    application's (grantless); a create answers None when Amazon says it exists (409); ``subscription``
+    answers None when there is none (404)."""
+
+    def destinations(self) -> list[Destination]: ...
+    def create_destination(self, name: str, kind: DestinationKind, target: str) -> Destination | None: ...
+    def subscription(self, notification_type: str, payload_version: str = "") -> Subscription | None: ...
+    def create_subscription(
+        self, notification_type: str, destination_id: str, payload_version: str
+    ) -> Subscription | None: ...
+
+
+class OdooSetupGateway(Protocol):
+    """What onboarding and the doctor need of Odoo (``adapters.odoo.setup.OdooSetup``); every ``ensure_*``
+    finds first (archived records too) and creates, activates or unarchives only what is missing."""
+
+    def server_version(self) -> tuple[int, str]: ...
+    def company_id(self, name: str) -> int: ...
+    def ensure_currency(self, code: str) -> OdooRecord: ...
+    def ensure_language(self, code: str) -> OdooRecord | None: ...
+    def ensure_pricelist(self, company_id: int, name: str, currency_id: int, currency: str) -> OdooRecord: ...
+    def ensure_sales_team(self, company_id: int, name: str) -> OdooRecord: ...
+    def default_warehouse(self, company_id: int) -> OdooRecord: ...
+    def ensure_bank_journal(self, company_id: int, code: str, name: str, currency: str) -> OdooRecord: ...
+    def access_rights(self, checks: Sequence[tuple[str, str]]) -> dict[tuple[str, str], bool]: ...
+
+
+class StackResources(Protocol):
+    """The stack's AWS resources, read-only (``adapters.aws.resources.AwsResources``)."""
+
+    def events_queue_arn(self) -> str: ...
+    def check(self, secret_names: Sequence[str] = ()) -> list[Check]: ...
+    def secret_dates(self, name: str) -> tuple[datetime | None, datetime | None]: ...
+    def dead_letters(self) -> dict[str, int]: ...

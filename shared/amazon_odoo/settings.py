@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from enum import StrEnum
 from functools import cache
@@ -58,6 +59,30 @@ class Settings(BaseModel):
     odoo_timeout: float = Field(default=60.0, gt=0, alias="ODOO_TIMEOUT")
 
     service_name: str = Field(default="amazon-odoo", alias="POWERTOOLS_SERVICE_NAME")
+
+    # per-seller schedules (EventBridge Scheduler): stack outputs ScheduleGroupName, SchedulerRoleArn and
+    # JobFunctions (a JSON object job -> function ARN); without SCHEDULER_ROLE_ARN `sellers load` leaves
+    # schedules alone
+    schedule_group: str = Field(default="amazon-odoo", alias="SCHEDULE_GROUP")
+    scheduler_role_arn: str | None = Field(default=None, alias="SCHEDULER_ROLE_ARN")
+    job_functions: dict[str, str] = Field(default_factory=dict, alias="JOB_FUNCTIONS")
+
+    @field_validator("job_functions", mode="before")
+    @classmethod
+    def _json_object(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return {}
+            try:
+                return json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f"not a JSON object of job -> function ARN ({exc})") from None
+        return value
+
+    @field_validator("scheduler_role_arn")
+    @classmethod
+    def _blank_none(cls, value: str | None) -> str | None:
+        return value or None
 
     @field_validator("odoo_url", "sp_api_endpoint", "lwa_endpoint", "aws_endpoint_url")
     @classmethod

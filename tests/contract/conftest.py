@@ -9,3 +9,4 @@ from tests.contract.aws_fixtures import (  # noqa: F401  (AWS: fixtures)
     work_queue,
 )
 from tests.contract.conftest_odoo import odoo_gateway, odoo_target  # noqa: F401  (Odoo: fixtures)
+from tests.contract.sandbox_harness import harness  # noqa: F401  (Amazon: the gateway on the sandbox)

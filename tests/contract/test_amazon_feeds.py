@@ -5,17 +5,10 @@ declared), with the documented rate limits and the failure table. Sleeps are rec
 from __future__ import annotations
 
 import gzip
-import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from amazon_odoo.adapters.amazon.clients import ClientFactory, SellerCredentials, TokenCache
-from amazon_odoo.adapters.amazon.gateway import SpApiGateway
-from amazon_odoo.adapters.amazon.rate_limit import RateLimiter
 from amazon_odoo.domain.errors import PermanentError, RetryableError, ThrottledError
 from amazon_odoo.domain.feeds import (
     JSON_LISTINGS_FEED,
@@ -26,14 +19,8 @@ from amazon_odoo.domain.feeds import (
     build_listings_feed,
     parse_processing_report,
 )
-from amazon_odoo.local.sandbox import SpApiSandbox
-from amazon_odoo.settings import Settings
+from tests.contract.sandbox_harness import SELLER, US, Harness
 
-SELLER = "A3MUGSUS8ACCPT"
-US = "ATVPDKIKX0DER"
-SCENARIO = (
-    Path(__file__).resolve().parents[2] / "shared" / "amazon_odoo" / "local" / "scenarios" / "default.json"
-)
 S3_EXPIRED = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
     "<Message>Request has expired</Message></Error>"
@@ -47,52 +34,6 @@ def quantity(sku: str, value: int) -> ListingsMessage:
         "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": value}],
     }
     return ListingsMessage(sku=sku, product_type="DRINKING_CUP", patches=(patch,), value=f"quantity {value}")
-
-
-class Harness:
-    def __init__(self, sandbox: SpApiSandbox, *, attempts: int = 3, max_wait: float = 5.0) -> None:
-        data = json.loads(SCENARIO.read_text(encoding="utf-8"))
-        seller = next(s for s in data["sellers"] if s["selling_partner_id"] == SELLER)
-        self.credentials = SellerCredentials(
-            lwa_client_id=data["application"]["client_id"],
-            lwa_client_secret=data["application"]["client_secret"],
-            refresh_token=seller["refresh_token"],
-        )
-        self.sandbox = sandbox
-        self.sleeps: list[float] = []
-        self.settings = Settings(
-            SP_API_ENDPOINT=sandbox.url,
-            LWA_ENDPOINT=sandbox.url + "/auth/o2/token",
-            AMAZON_MAX_ATTEMPTS=attempts,
-            AMAZON_MAX_WAIT_SECONDS=max_wait,
-        )
-        self.limiter = RateLimiter()
-        self.gateway = SpApiGateway(
-            SELLER,
-            self.credentials,
-            "NA",
-            self.settings,
-            clients=ClientFactory(self.settings, token_cache=TokenCache()),
-            limiter=self.limiter,
-            sleep=self.sleeps.append,
-        )
-
-    def calls(self, operation: str) -> list[Any]:
-        return self.sandbox.calls(operation)
-
-    def submit(self, content: bytes, content_type: str, feed_type: str = JSON_LISTINGS_FEED) -> str:
-        target = self.gateway.create_feed_document(content_type)
-        self.gateway.upload_feed_document(target, content, content_type)
-        return self.gateway.create_feed(feed_type, [US], target.document_id)
-
-
-@pytest.fixture
-def harness() -> Iterator[Harness]:
-    with SpApiSandbox() as sandbox:
-        h = Harness(sandbox)
-        yield h
-        h.gateway.close()
-        assert sandbox.violations == []
 
 
 def test_a_listings_feed_goes_up_and_its_processing_report_comes_down(harness: Harness) -> None:

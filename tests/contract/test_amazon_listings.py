@@ -3,7 +3,6 @@ request Amazon documents, its ACCEPTED / INVALID answers, its rate limit (5/s, b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -11,19 +10,9 @@ import pytest
 from amazon_odoo.adapters.amazon.rate_limit import usage_plan
 from amazon_odoo.domain.errors import ThrottledError
 from amazon_odoo.domain.listings import price_patch, quantity_patch
-from amazon_odoo.local.sandbox import SpApiSandbox
-from tests.contract.test_amazon_feeds import SELLER, US, Harness
+from tests.contract.sandbox_harness import SELLER, US, Harness
 
 CA = "A2EUQ1WTGCTBG2"
-
-
-@pytest.fixture
-def harness() -> Iterator[Harness]:
-    with SpApiSandbox() as sandbox:
-        h = Harness(sandbox)
-        yield h
-        h.gateway.close()
-        assert sandbox.violations == []
 
 
 def test_a_quantity_and_a_price_are_patched_as_amazon_documents(harness: Harness) -> None:

@@ -6,71 +6,19 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from amazon_odoo.adapters.amazon.clients import ClientFactory, SellerCredentials, TokenCache
-from amazon_odoo.adapters.amazon.gateway import SpApiGateway
-from amazon_odoo.adapters.amazon.rate_limit import RateLimiter
 from amazon_odoo.domain.errors import PermanentError, RetryableError
 from amazon_odoo.domain.settlements import SETTLEMENT_REPORT_TYPE
-from amazon_odoo.local.sandbox import SpApiSandbox
-from amazon_odoo.settings import Settings
+from tests.contract.sandbox_harness import Harness
 
-SELLER = "A3MUGSUS8ACCPT"
 SEEDED = "51243019877"  # the default scenario's settlement report
-SCENARIO = (
-    Path(__file__).resolve().parents[2] / "shared" / "amazon_odoo" / "local" / "scenarios" / "default.json"
-)
 S3_EXPIRED = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
     "<Message>Request has expired</Message></Error>"
 )
-
-
-class Harness:
-    def __init__(self, sandbox: SpApiSandbox) -> None:
-        data = json.loads(SCENARIO.read_text(encoding="utf-8"))
-        seller = next(s for s in data["sellers"] if s["selling_partner_id"] == SELLER)
-        credentials = SellerCredentials(
-            lwa_client_id=data["application"]["client_id"],
-            lwa_client_secret=data["application"]["client_secret"],
-            refresh_token=seller["refresh_token"],
-        )
-        self.sandbox = sandbox
-        self.sleeps: list[float] = []
-        settings = Settings(
-            SP_API_ENDPOINT=sandbox.url,
-            LWA_ENDPOINT=sandbox.url + "/auth/o2/token",
-            AMAZON_MAX_ATTEMPTS=3,
-            AMAZON_MAX_WAIT_SECONDS=5.0,
-        )
-        self.gateway = SpApiGateway(
-            SELLER,
-            credentials,
-            "NA",
-            settings,
-            clients=ClientFactory(settings, token_cache=TokenCache()),
-            limiter=RateLimiter(),
-            sleep=self.sleeps.append,
-        )
-
-    def calls(self, operation: str) -> list[Any]:
-        return self.sandbox.calls(operation)
-
-
-@pytest.fixture
-def harness() -> Iterator[Harness]:
-    with SpApiSandbox() as sandbox:
-        h = Harness(sandbox)
-        yield h
-        h.gateway.close()
-        assert sandbox.violations == []
 
 
 def test_settlement_reports_are_listed_newest_first_and_paged_with_the_token_alone(harness: Harness) -> None:

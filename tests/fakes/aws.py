@@ -10,9 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from amazon_odoo.config import SellerConfig
+from amazon_odoo.domain.documents import BuyerDocument  # buyer documents (issue 8)
 from amazon_odoo.domain.errors import ConflictError, PermanentError
 from amazon_odoo.domain.feeds import FailedItem, FeedRecord, FeedStatus
 from amazon_odoo.domain.listings import ListingBinding  # listings out (issue 5)
+from amazon_odoo.domain.refunds import RefundRecord  # refunds at Amazon (issue 8)
 from amazon_odoo.domain.settlements import ReportState, SettlementRecord  # settlements (issue 6)
 from amazon_odoo.domain.shipments import ShipmentRecord
 from amazon_odoo.domain.state import Checkpoint, JobRun, LogEntry, LogLevel, ParkedOrder, utcnow
@@ -288,6 +290,73 @@ class InMemoryStateStore:
             if (sid, oid) == (seller_id, order_id)
         ]
         return sorted((r for r in found if r is not None), key=lambda r: r.picking_id)
+
+    # buyer documents (issue 8): records as JSON per (seller, move id), optimistic versions, no expiry
+    def _buyer_documents(self) -> dict[tuple[str, int], str]:
+        if not hasattr(self, "_buyer_document_records"):
+            self._buyer_document_records: dict[tuple[str, int], str] = {}
+        return self._buyer_document_records
+
+    def save_buyer_document(self, record: BuyerDocument) -> BuyerDocument:
+        records = self._buyer_documents()
+        key = (record.seller_id, record.move_id)
+        with self._lock:
+            stored = records.get(key)
+            version = BuyerDocument.model_validate_json(stored).version if stored else 0
+            if version != record.version:
+                raise ConflictError(
+                    f"buyer document {record.seller_id}/{record.label} changed since it was read",
+                    record=f"buyer document {record.seller_id}/{record.label}",
+                )
+            saved = record.model_copy(update={"version": record.version + 1})
+            records[key] = saved.model_dump_json()
+            return saved
+
+    def get_buyer_documents(self, seller_id: str, move_ids: Sequence[int]) -> dict[int, BuyerDocument]:
+        records = self._buyer_documents()
+        found = [records.get((seller_id, move_id)) for move_id in move_ids]
+        return {d.move_id: d for d in (BuyerDocument.model_validate_json(r) for r in found if r)}
+
+    # refunds at Amazon (issue 8): records as JSON per (seller, order, refund id), optimistic versions
+    def _refunds(self) -> dict[tuple[str, str, str], str]:
+        if not hasattr(self, "_refund_records"):
+            self._refund_records: dict[tuple[str, str, str], str] = {}
+        return self._refund_records
+
+    def save_refund(self, record: RefundRecord) -> RefundRecord:
+        records = self._refunds()
+        key = (record.seller_id, record.order_id, record.refund_id)
+        with self._lock:
+            stored = records.get(key)
+            version = RefundRecord.model_validate_json(stored).version if stored else 0
+            if version != record.version:
+                raise ConflictError(
+                    f"refund {record.refund_id} of order {record.order_id} changed since it was read",
+                    record=f"refund {record.refund_id} of order {record.order_id}",
+                )
+            saved = record.model_copy(update={"version": record.version + 1})
+            records[key] = saved.model_dump_json()
+            return saved
+
+    def order_refunds(self, seller_id: str, order_id: str) -> list[RefundRecord]:
+        found = [
+            RefundRecord.model_validate_json(raw)
+            for (sid, oid, _), raw in self._refunds().items()
+            if (sid, oid) == (seller_id, order_id)
+        ]
+        return sorted(found, key=lambda r: (r.created_at, r.refund_id))
+
+    def list_buyer_documents(self, seller_id: str, limit: int = 100) -> list[BuyerDocument]:
+        mine = sorted(
+            (
+                BuyerDocument.model_validate_json(raw)
+                for (sid, _), raw in self._buyer_documents().items()
+                if sid == seller_id
+            ),
+            key=lambda d: d.move_id,
+            reverse=True,
+        )
+        return mine[: max(limit, 0)]
 
     # listings out (issue 5): bindings as JSON per (seller, marketplace, SKU), as in DynamoDB; last accepted
     # values per (seller, job, marketplace, SKU)

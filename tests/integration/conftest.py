@@ -52,9 +52,19 @@ def sandbox() -> Iterator[SpApiSandbox]:
         yield sb
 
 
+def example_sellers(seller_id: str | None = None) -> dict[str, Any]:
+    """The example sellers file; with ``seller_id``, its first seller alone under that id (a test module's own
+    seller: what other modules left in the shared state store is not in its way)."""
+    raw: dict[str, Any] = yaml.safe_load((ROOT / "infrastructure" / "sellers.example.yaml").read_text())
+    if seller_id is not None:
+        raw["sellers"] = raw["sellers"][:1]
+        raw["sellers"][0]["id"] = seller_id
+    return raw
+
+
 @pytest.fixture
 def seller() -> SellerConfig:
-    raw: dict[str, Any] = yaml.safe_load((ROOT / "infrastructure" / "sellers.example.yaml").read_text())
+    raw = example_sellers()
     raw["sellers"][0]["marketplaces"].append({"id": "A2EUQ1WTGCTBG2"})
     return parse_sellers_file(raw).sellers[0]
 

@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from amazon_odoo.bootstrap import compose
 from amazon_odoo.cli import main
 from amazon_odoo.config import SellerConfig
 from amazon_odoo.domain.state import LogLevel
 from amazon_odoo.local.demo import _demo_credentials
-from amazon_odoo.local.invoke import invoke, project_root
+from amazon_odoo.local.invoke import invoke
 from amazon_odoo.local.sandbox.apis import feeds as sandbox_feeds
 from amazon_odoo.local.stack import LocalStack, scheduled_event
+from tests.integration.conftest import example_sellers
 
 SELLER_ID = "mugs-listings"  # its own seller: nothing another module left in the state store is in the way
 US, CA = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"
@@ -37,11 +37,8 @@ STOCK = {
 
 @pytest.fixture(scope="module")
 def seller(stack: LocalStack) -> Iterator[SellerConfig]:
-    raw: dict[str, Any] = yaml.safe_load(
-        (project_root() / "infrastructure" / "sellers.example.yaml").read_text()
-    )
+    raw = example_sellers(SELLER_ID)
     entry = raw["sellers"][0]
-    entry["id"] = SELLER_ID
     entry["schedules"]["export_prices"]["enabled"] = True
     us = entry["marketplaces"][0]
     us["stock_caps"] = {

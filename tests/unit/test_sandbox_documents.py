@@ -395,7 +395,7 @@ def test_invalid_listing_patches(api: httpx.Client) -> None:
 def test_put_search_delete_listings(sb: SpApiSandbox, api: httpx.Client) -> None:
     body = {
         "productType": "KETTLE",
-        "requirements": "LISTING_OFFER_ONLY",
+        "requirements": "LISTING",  # a new item: offer-only would need an ASIN of the catalogue
         "attributes": {
             "item_name": [{"value": "Stainless Kettle 1.7 L", "language_tag": "en_US", "marketplace_id": US}],
             "fulfillment_availability": [{"fulfillment_channel_code": "DEFAULT", "quantity": 5}],

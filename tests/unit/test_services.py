@@ -51,7 +51,7 @@ def test_load_moves_env_credentials_into_secrets(stores: Any) -> None:
     ]
     stored = state.get_seller("mugs-us")
     assert stored is not None
-    assert stored.credentials.model_dump() == {
+    assert stored.credentials.references() == {  # issue 9: authorized_on is not a reference
         "lwa_client_id": "secret:amazon-odoo/mugs-us/lwa_client_id",
         "lwa_client_secret": "secret:amazon-odoo/mugs-us/lwa_client_secret",
         "refresh_token": "secret:amazon-odoo/mugs-us/refresh-token",

@@ -35,9 +35,11 @@ JSON_LISTINGS_FEED = "JSON_LISTINGS_FEED"
 ORDER_ACKNOWLEDGEMENT = "POST_ORDER_ACKNOWLEDGEMENT_DATA"
 PAYMENT_ADJUSTMENT = "POST_PAYMENT_ADJUSTMENT_DATA"
 ORDER_FULFILLMENT = "POST_ORDER_FULFILLMENT_DATA"
+VAT_INVOICE = "UPLOAD_VAT_INVOICE"  # buyer invoices and credit notes as PDF (domain/documents.py)
 
 SKU = "sku"
 ORDER = "order"
+DOCUMENT = "document"  # an Odoo invoice or credit note, keyed by its move id
 
 #: The feed types the connector submits and tracks, and what their items are.
 TRACKED_FEED_TYPES: dict[str, str] = {
@@ -45,8 +47,12 @@ TRACKED_FEED_TYPES: dict[str, str] = {
     ORDER_ACKNOWLEDGEMENT: ORDER,
     PAYMENT_ADJUSTMENT: ORDER,
     ORDER_FULFILLMENT: ORDER,
+    VAT_INVOICE: DOCUMENT,
 }
 XML_FEED_TYPES = frozenset({ORDER_ACKNOWLEDGEMENT, PAYMENT_ADJUSTMENT, ORDER_FULFILLMENT})
+# Amazon documents no report shape of its own for UPLOAD_VAT_INVOICE: its report is read as Amazon's XML
+# ProcessingReport; anything else is "unreadable" and leaves the document for a person to check.
+XML_REPORT_FEED_TYPES = XML_FEED_TYPES | {VAT_INVOICE}
 
 #: Removed on 2025-07-31 (SPAPI.md): Amazon still accepts them and ends them FATAL, so they are refused here.
 REMOVED_FEED_TYPES = frozenset(
@@ -498,7 +504,7 @@ def parse_processing_report(feed_type: str, data: bytes) -> ProcessingReport:
     """The report of a tracked feed type; :class:`ReportFormatError` when it is not in the documented shape."""
     if feed_type == JSON_LISTINGS_FEED:
         return parse_listings_report(data)
-    if feed_type in XML_FEED_TYPES:
+    if feed_type in XML_REPORT_FEED_TYPES:
         return parse_xml_processing_report(data)
     raise ReportFormatError(f"no parser for the processing report of {feed_type}")
 
@@ -674,5 +680,5 @@ ISSUE_HINTS: Mapping[str, str] = {
 def resolution_for(code: str, kind: str, job: str) -> str:
     """What a person does about a refused item; the item is sent again by the next run of ``job``."""
     hint = ISSUE_HINTS.get(code, "fix what Amazon names")
-    what = "SKU" if kind == SKU else "order"
+    what = {SKU: "SKU", DOCUMENT: "document"}.get(kind, "order")
     return f"{hint}; once fixed, the next {job} run sends the {what} again"

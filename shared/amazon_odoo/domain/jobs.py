@@ -38,6 +38,8 @@ class JobRequest(BaseModel):
     # a window given by hand (import_orders): read [since, until] by creation time; the cursor stays
     since: AwareDatetime | None = None
     until: AwareDatetime | None = None
+    # one marketplace of the seller only (sync_products); None: every marketplace of the seller
+    marketplace_id: str | None = None
 
     @model_validator(mode="after")
     def _window(self) -> Self:
@@ -64,6 +66,7 @@ class JobRequest(BaseModel):
                 resolution="fix the schedule's input in template.yaml or the sellers file",
             )
         seller = event.get("seller") or event.get("seller_id")
+        marketplace = event.get("marketplace") or event.get("marketplace_id")
         since = _event_time(event, "since", end_of_day=False)
         until = _event_time(event, "until", end_of_day=True)
         if until is not None and (since is None or since >= until):
@@ -80,6 +83,7 @@ class JobRequest(BaseModel):
             trigger=str(event.get("trigger") or "schedule"),
             since=since,
             until=until,
+            marketplace_id=str(marketplace) if marketplace else None,
         )
 
 

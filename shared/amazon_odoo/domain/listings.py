@@ -11,8 +11,6 @@ SKUs whose value differs from that one and that no unfinished feed is carrying; 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from amazon_odoo.domain.feeds import MAX_LISTINGS_MESSAGES
 
@@ -67,6 +65,17 @@ class ListingBinding(BaseModel):
     active: bool = True
     note: str = ""
     updated_at: AwareDatetime
+    # what Amazon's listings report said of the SKU (issue 7, services/sync_products.py); empty / None until
+    # a sync saw it. ``fulfillment_channel`` DEFAULT is the merchant's own (FBM); AMAZON_NA, AMAZON_EU ...
+    # are Amazon's (FBA: bound but not active, Amazon holds the stock). ``listing_status``: Amazon's
+    # (Active, Inactive, Incomplete ...); ``synced_at``: when a listings report last named the SKU.
+    asin: str = ""
+    title: str = ""
+    price: Decimal | None = None
+    quantity: int | None = None
+    fulfillment_channel: str = ""
+    listing_status: str = ""
+    synced_at: AwareDatetime | None = None
 
 
 @dataclass(frozen=True)
@@ -75,18 +84,6 @@ class BindingsImport:
 
     bindings: tuple[ListingBinding, ...]
     problems: tuple[str, ...]
-
-
-CSV_COLUMNS = ("sku", "odoo_ref", "marketplace", "product_type")
-_ALIASES = {
-    "seller_sku": "sku",
-    "seller-sku": "sku",
-    "internal_reference": "odoo_ref",
-    "default_code": "odoo_ref",
-    "odoo_reference": "odoo_ref",
-    "marketplace_id": "marketplace",
-    "product-type": "product_type",
-}
 
 
 def parse_bindings_csv(
@@ -101,54 +98,18 @@ def parse_bindings_csv(
     empty: the SKU itself), ``marketplace`` (a marketplace id of the seller; empty: ``default_marketplace``,
     or every marketplace of the seller when that is None), ``product_type`` (default ``PRODUCT``).
 
-    Rows that cannot be read are reported by line number, never half-imported; a later row for the same
-    (marketplace, SKU) wins."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames is None:
-        return BindingsImport((), ("the file is empty: it needs a header line with at least 'sku'",))
-    header = {name: _ALIASES.get(_norm(name), _norm(name)) for name in reader.fieldnames if name}
-    if "sku" not in header.values():
-        found = ", ".join(reader.fieldnames)
-        return BindingsImport((), (f"no 'sku' column (columns: {found}); expected {', '.join(CSV_COLUMNS)}",))
-    found_bindings: dict[tuple[str, str], ListingBinding] = {}
-    problems: list[str] = []
-    for line, row in enumerate(reader, start=2):
-        values = {header[k]: (v or "").strip() for k, v in row.items() if k in header}
-        sku = values.get("sku", "")
-        if not sku and not any(values.values()):
-            continue
-        if not sku:
-            problems.append(f"line {line}: no SKU")
-            continue
-        market = values.get("marketplace", "") or default_marketplace
-        targets = [market] if market else sorted(marketplace_ids)
-        unknown = [m for m in targets if m not in marketplace_ids]
-        if unknown:
-            problems.append(
-                f"line {line}: marketplace {unknown[0]} is not one of the seller's "
-                f"({', '.join(sorted(marketplace_ids))})"
-            )
-            continue
-        try:
-            for marketplace in targets:
-                binding = ListingBinding(
-                    seller_id=seller_id,
-                    marketplace_id=marketplace,
-                    sku=sku,
-                    odoo_ref=values.get("odoo_ref", "") or sku,
-                    product_type=(values.get("product_type", "") or DEFAULT_PRODUCT_TYPE).upper(),
-                    source=BindingSource.CSV,
-                    updated_at=now,
-                )
-                found_bindings[(marketplace, sku)] = binding
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            problems.append(f"line {line}: {error['loc'][0]}: {error['msg']}")
-    return BindingsImport(tuple(found_bindings.values()), tuple(problems))
+    Rows that cannot be read are reported by line and column, never half-imported; a later row for the same
+    (marketplace, SKU) wins. Read as a products CSV (:mod:`amazon_odoo.domain.product_csv`)."""
+    from amazon_odoo.domain.product_csv import parse_bindings  # it builds on this module's bindings
 
-
-def _norm(name: str) -> str:
-    return name.strip().lower().replace(" ", "_")
+    bindings, problems = parse_bindings(
+        text,
+        seller_id=seller_id,
+        marketplace_ids=marketplace_ids,
+        default_marketplace=default_marketplace,
+        now=now,
+    )
+    return BindingsImport(bindings, problems)
 
 
 # -- what is sent ------------------------------------------------------------------------------------------

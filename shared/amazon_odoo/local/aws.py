@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, cast
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
-from amazon_odoo.adapters.aws.clients import AwsTarget, dynamodb_client, s3_client, sqs_client
+from amazon_odoo.adapters.aws.clients import (
+    AwsTarget,
+    dynamodb_client,
+    s3_client,
+    scheduler_client,
+    sqs_client,
+)
 from amazon_odoo.settings import Settings
 
 if TYPE_CHECKING:
@@ -37,6 +43,9 @@ DOCUMENTS_BUCKET = "amazon-odoo-documents"
 MAX_RECEIVE_COUNT = 5
 VISIBILITY_TIMEOUT_SECONDS = 120  # ≥ the functions' timeout, as in the template
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+LOCAL_ACCOUNT = "123456789012"  # moto's account
+SCHEDULER_ROLE_ARN = f"arn:aws:iam::{LOCAL_ACCOUNT}:role/amazon-odoo-scheduler"
+QUEUE_CONSUMERS = frozenset({"amazon_events", "ingest_order"})  # not scheduled: fed by their queues
 
 
 def free_port() -> int:
@@ -140,6 +149,27 @@ def create_queue_with_dlq(client: SQSClient, name: str) -> tuple[str, str]:
     return url, dlq_url
 
 
+def create_schedule_group(target: AwsTarget, name: str) -> None:
+    """The connector's EventBridge Scheduler group (the template's JobScheduleGroup)."""
+    client = scheduler_client(target)
+    try:
+        client.create_schedule_group(Name=name)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConflictException":
+            raise
+
+
+def local_job_functions(region: str) -> dict[str, str]:
+    """job -> function ARN for every ``functions/<job>/`` (the local runner invokes by the ARN's name)."""
+    from amazon_odoo.local.invoke import function_names
+
+    return {
+        name: f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT}:function:{name}"
+        for name in function_names()
+        if name not in QUEUE_CONSUMERS
+    }
+
+
 def _queue_name(url: str | None, default: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1] if url else default
 
@@ -148,7 +178,8 @@ def provision(settings: Settings) -> dict[str, str]:
     """Create the stack's resources on the endpoint of ``settings`` (moto); safe to call again.
 
     Returns ``state_table``, ``idempotency_table``, ``events_queue_url``, ``events_dlq_url``,
-    ``work_queue_url``, ``work_dlq_url`` and ``documents_bucket``.
+    ``work_queue_url``, ``work_dlq_url``, ``documents_bucket``, and for per-seller schedules
+    ``schedule_group``, ``scheduler_role_arn`` and ``job_functions`` (JSON, as ``JOB_FUNCTIONS``).
     """
     target = fake_target(settings.aws_region, settings.aws_endpoint_url)
     dynamodb = dynamodb_client(target)
@@ -158,6 +189,7 @@ def provision(settings: Settings) -> dict[str, str]:
     create_idempotency_table(dynamodb, settings.idempotency_table)
     events_url, events_dlq = create_queue_with_dlq(sqs, _queue_name(settings.events_queue_url, EVENTS_QUEUE))
     work_url, work_dlq = create_queue_with_dlq(sqs, _queue_name(settings.work_queue_url, WORK_QUEUE))
+    create_schedule_group(target, settings.schedule_group)
     bucket = settings.documents_bucket or DOCUMENTS_BUCKET
     try:
         if settings.aws_region == "us-east-1":
@@ -183,4 +215,7 @@ def provision(settings: Settings) -> dict[str, str]:
         "work_queue_url": work_url,
         "work_dlq_url": work_dlq,
         "documents_bucket": bucket,
+        "schedule_group": settings.schedule_group,
+        "scheduler_role_arn": SCHEDULER_ROLE_ARN,
+        "job_functions": json.dumps(local_job_functions(settings.aws_region)),
     }

@@ -9,6 +9,7 @@ through the events function as Lambda's SQS trigger would, and prints what happe
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -57,6 +58,10 @@ def load_demo_sellers(stack: LocalStack, say: Say) -> list[str]:
         f"  stored {len(report.stored)} seller(s): {', '.join(report.stored)}; "
         f"secrets written: {', '.join(report.secrets_written) or '-'}"
     )
+    schedules = compose().apply_schedules()
+    if schedules is not None:
+        made = ", ".join(f"{s.name} {s.expression}" for s in schedules.plan.create) or "none new"
+        say(f"  schedules in {compose().settings.schedule_group}: {made}")
     return seller_ids
 
 
@@ -165,22 +170,16 @@ def deliver_sample_notifications(stack: LocalStack, say: Say) -> None:
 
 def serve(stack: LocalStack, say: Say, *, poll_seconds: float = 5.0, rounds: int | None = None) -> None:
     """Fire due schedules and drain the events queue until interrupted (the local runner)."""
-    from amazon_odoo.bootstrap import JOBS, compose
+    from amazon_odoo.bootstrap import compose
+    from amazon_odoo.local.schedules import fire_due_schedules
 
     say("local runner: firing schedules and draining the events queue; Ctrl-C stops")
     done = 0
     while rounds is None or done < rounds:
         done += 1
-        app = compose()
         now = datetime.now(UTC)
-        for seller in app.state.list_sellers():
-            last = app.state.last_runs(seller.id)
-            for job, schedule in app.schedules_of(seller):
-                run = last.get(job)
-                due = schedule.next_after(run.started_at if run else None, now)
-                if job in JOBS and schedule.enabled and due <= now:
-                    invoke(job, scheduled_event(job, seller.id))
-                    say(f"{now:%H:%M:%S} ran {job} for {seller.id}")
+        for fired in fire_due_schedules(compose(), now):
+            say(f"{now:%H:%M:%S} ran {fired.job} for {fired.seller_id}")
         for queue, function in (
             (stack.settings.events_queue_url, "amazon_events"),
             (stack.settings.work_queue_url, "ingest_order"),
@@ -203,6 +202,9 @@ def shell_environment(stack: LocalStack) -> dict[str, str]:
         "EVENTS_QUEUE_URL": s.events_queue_url or "",
         "WORK_QUEUE_URL": s.work_queue_url or "",
         "DOCUMENTS_BUCKET": s.documents_bucket or "",
+        "SCHEDULE_GROUP": s.schedule_group,
+        "SCHEDULER_ROLE_ARN": s.scheduler_role_arn or "",
+        "JOB_FUNCTIONS": json.dumps(s.job_functions, separators=(",", ":")),
         "ODOO_URL": s.odoo_url or "",
         "ODOO_DB": s.odoo_db or "",
         "ODOO_USERNAME": s.odoo_username or "",
@@ -232,7 +234,7 @@ def run_demo(*, keep_running: bool = False, say: Say = print, after: Callable[[]
             after()
         if keep_running:
             say("to use the CLI against this stack from another shell:")
-            say("  " + " ".join(f"{k}={v}" for k, v in shell_environment(stack).items()))
+            say("  " + " ".join(f"{k}={shlex.quote(v)}" for k, v in shell_environment(stack).items()))
             try:
                 serve(stack, say)
             except KeyboardInterrupt:

@@ -89,6 +89,9 @@ def local_stack(
                 "EVENTS_QUEUE_URL": resources["events_queue_url"],
                 "WORK_QUEUE_URL": resources["work_queue_url"],
                 "DOCUMENTS_BUCKET": resources["documents_bucket"],
+                "SCHEDULE_GROUP": resources["schedule_group"],
+                "SCHEDULER_ROLE_ARN": resources["scheduler_role_arn"],
+                "JOB_FUNCTIONS": resources["job_functions"],
             }
         )
         from amazon_odoo.bootstrap import compose

@@ -124,8 +124,11 @@ def submit_feed(
     scope: str | None = None,
     feed_options: Mapping[str, str] | None = None,
     clock: Callable[[], datetime] = utcnow,
+    submission_id: str | None = None,
 ) -> FeedRecord:
     """Submit one feed and return its record (``IN_QUEUE``, with Amazon's feed id).
+
+    ``submission_id`` (default: a new one) lets a caller record the feed's id before it exists.
 
     ``job`` is the submitting job (its log book entries are filed under it); ``scope`` what that job keeps
     apart (default: the marketplace ids joined by commas — the marketplace id for a one-marketplace feed).
@@ -142,7 +145,7 @@ def submit_feed(
     now = clock()
     record = FeedRecord(
         seller_id=seller_id,
-        submission_id=new_submission_id(now),
+        submission_id=submission_id or new_submission_id(now),
         feed_type=feed_type,
         job=job,
         scope=default_scope(marketplaces) if scope is None else scope,
@@ -389,6 +392,7 @@ class FeedTracker:
         job: str,
         scope: str | None = None,
         feed_options: Mapping[str, str] | None = None,
+        submission_id: str | None = None,
     ) -> FeedRecord:
         """:func:`submit_feed` for ``seller`` with this tracker's stores."""
         return submit_feed(
@@ -403,6 +407,7 @@ class FeedTracker:
             scope=scope,
             feed_options=feed_options,
             clock=self._clock,
+            submission_id=submission_id,
         )
 
     def refresh(self, seller: SellerConfig, record: FeedRecord) -> FeedRecord:

@@ -17,7 +17,16 @@ from datetime import UTC, datetime
 from amazon_odoo.config import SellerConfig
 from amazon_odoo.domain.errors import ConnectorError, Disposition
 from amazon_odoo.domain.state import JobRun, LogEntry, LogLevel, RunStatus
-from amazon_odoo.observability import MetricUnit, get_logger, get_metrics
+from amazon_odoo.observability import (
+    JOB_RUNS,
+    JOB_RUNS_FAILED,
+    MetricUnit,
+    count,
+    flush_counts,
+    get_logger,
+    get_metrics,
+    run_metrics,
+)
 from amazon_odoo.ports import StateStore
 
 
@@ -94,6 +103,12 @@ def run_job(
     for name, value in ctx.counts.items():
         if name.endswith(("_imported", "_sent", "_failed", "_confirmed")):
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    for name, value in run_metrics(job, ctx.counts).items():  # per seller (issue 9): dashboard and alarms
+        count(name, value, seller=seller.id)
+    count(JOB_RUNS, seller=seller.id)
+    if status is RunStatus.FAILED:
+        count(JOB_RUNS_FAILED, seller=seller.id)
+    flush_counts()
     logger.info(
         "job run finished",
         extra={"seller": seller.id, "job": job, "status": status.value, "counts": dict(ctx.counts)},

@@ -40,7 +40,7 @@ def load_sellers(
     sellers: list[SellerConfig] = []
     for seller in parsed.sellers:
         refs: dict[str, str] = {}
-        for name, ref in seller.credentials.model_dump().items():
+        for name, ref in seller.credentials.references().items():
             kind, _, target = str(ref).partition(":")
             where = f"seller {seller.id}: credentials.{name}"
             if kind == "env":
@@ -61,7 +61,8 @@ def load_sellers(
                     continue
                 refs[name] = str(ref)
         if len(refs) == 3:
-            sellers.append(seller.model_copy(update={"credentials": Credentials(**refs)}))
+            credentials = Credentials(**refs, authorized_on=seller.credentials.authorized_on)
+            sellers.append(seller.model_copy(update={"credentials": credentials}))
     if problems:
         raise ConfigError(
             "the sellers file is invalid; nothing was stored:\n  " + "\n  ".join(problems),

@@ -24,9 +24,10 @@ from amazon_odoo.config import SellerConfig
 from amazon_odoo.domain.errors import ConnectorError, Disposition, PermanentError
 from amazon_odoo.domain.orders import UnknownSkuError
 from amazon_odoo.domain.state import LogEntry, LogLevel
+from amazon_odoo.observability import ORDERS_FAILED, ORDERS_IMPORTED, ORDERS_PARKED, count, flush_counts
 from amazon_odoo.ports import OdooGateway, StateStore
 from amazon_odoo.services.import_orders import ORDER_MESSAGE
-from amazon_odoo.services.ingest_order import IngestResult, ingest_order
+from amazon_odoo.services.ingest_order import IngestResult, Outcome, ingest_order
 
 JOB = "ingest_order"
 
@@ -99,7 +100,15 @@ class WorkConsumer:
                 "a newer connector version may have queued it; deploy the same version everywhere",
             )
             return Handled("?", REJECTED, message=f"unknown work kind {kind!r}")
-        return self.ingest(str(message.get("seller_id") or ""), message.get("order"))
+        seller_id = str(message.get("seller_id") or "")
+        handled = self.ingest(seller_id, message.get("order"))
+        metric = {FAILED: ORDERS_FAILED, REJECTED: ORDERS_FAILED, PARKED: ORDERS_PARKED}.get(
+            handled.outcome, ORDERS_IMPORTED if handled.outcome == Outcome.CREATED else ""
+        )
+        if metric and seller_id:  # per seller (issue 9)
+            count(metric, seller=seller_id)
+            flush_counts()
+        return handled
 
     def ingest(self, seller_id: str, order: object) -> Handled:
         """One Amazon order (Orders API JSON) of one seller into Odoo, with parking and the log book."""

@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 from sp_api.api import Sellers
+from sp_api.api.catalog_items.catalog_items_2022_04_01 import CatalogItemsV20220401  # products (issue 7)
 from sp_api.api.feeds.feeds_2021_06_30 import FeedsV20210630
 from sp_api.api.listings_items.listings_items_2021_08_01 import ListingsItemsV20210801  # listings (issue 5)
 from sp_api.api.orders.orders_2026_01_01 import OrdersV20260101
@@ -42,8 +43,10 @@ from amazon_odoo.domain.errors import ConnectorError, PermanentError, SkipError
 from amazon_odoo.domain.feeds import AmazonFeed, AmazonFeedDocument, SubmissionUncertainError
 from amazon_odoo.domain.listings import ListingsSubmission  # listings out (issue 5)
 from amazon_odoo.domain.marketplaces import MarketplaceParticipation, SellerAccount
+from amazon_odoo.domain.products import CatalogItem, ListingsItemView  # products (issue 7)
 from amazon_odoo.domain.settlements import AmazonReport, ReportDownload, ReportPage  # reports (issue 6)
 from amazon_odoo.domain.shipments import ConfirmationUncertainError
+from amazon_odoo.observability import THROTTLED_CALLS, count  # throttled calls per seller (issue 9)
 from amazon_odoo.settings import Settings
 
 T = TypeVar("T")
@@ -154,6 +157,7 @@ class SpApiGateway:
                 delay = self.backoff(attempt)
                 if is_throttling(failure) and failure.source == SP_API:
                     bucket.drain()  # Amazon's bucket for this operation is empty: so is ours
+                    count(THROTTLED_CALLS, seller=self.seller_id)  # published with the run's metrics
                     delay = max(delay, bucket.wait_time())
                 if delay > max_wait or attempt >= max_attempts:
                     if is_throttling(failure) or delay > max_wait:
@@ -490,6 +494,79 @@ class SpApiGateway:
         answer = response_body(response)
         return self._parsed(operation, lambda: ListingsSubmission.model_validate(answer), record)
 
+    # -- products (issue 7): catalogue look-up, offer-only puts, listings items with their issues ------------
+
+    def search_catalog_items(
+        self, marketplace_id: str, identifiers: Sequence[str], identifiers_type: str
+    ) -> list[CatalogItem]:
+        """``searchCatalogItems`` (Catalog Items 2022-04-01, 2/s burst 2) by ASIN, EAN or UPC (at most 20):
+        each item's summary, identifiers and product type in the marketplace."""
+        operation, record = "searchCatalogItems", f"{identifiers_type} {','.join(identifiers)}"
+        response = self.call(
+            operation,
+            self.client(CatalogItemsV20220401).search_catalog_items,
+            identifiers=",".join(identifiers),
+            identifiersType=identifiers_type,
+            marketplaceIds=marketplace_id,
+            includedData="summaries,identifiers,productTypes",
+            record=record,
+        )
+        body = response_body(response) or {}
+        return self._parsed(
+            operation,
+            lambda: [CatalogItem.from_amazon(item, marketplace_id) for item in body.get("items", [])],
+            record,
+        )
+
+    def put_listings_item(
+        self,
+        merchant_id: str,
+        sku: str,
+        marketplace_id: str,
+        product_type: str,
+        attributes: Mapping[str, Any],
+        *,
+        requirements: str | None = None,
+        validation_preview: bool = False,
+    ) -> ListingsSubmission:
+        """``putListingsItem`` (5/s, burst 10): creates or fully replaces the SKU's listing;
+        ``validation_preview`` only checks it (Amazon answers VALID or INVALID with its issues). The same
+        put twice leaves the same listing, so a lost answer is simply retried."""
+        operation, record = "putListingsItem", f"sku {sku}"
+        body: dict[str, Any] = {"productType": product_type, "attributes": dict(attributes)}
+        if requirements:
+            body["requirements"] = requirements
+        extra = {"mode": "VALIDATION_PREVIEW"} if validation_preview else {}
+        response = self.call(
+            operation,
+            self.client(ListingsItemsV20210801).put_listings_item,
+            merchant_id,
+            sku,
+            marketplaceIds=marketplace_id,
+            includedData="issues",
+            body=body,
+            record=record,
+            **extra,
+        )
+        answer = response_body(response)
+        return self._parsed(operation, lambda: ListingsSubmission.model_validate(answer), record)
+
+    def get_listings_item(self, merchant_id: str, sku: str, marketplace_id: str) -> ListingsItemView:
+        """``getListingsItem`` (5/s, burst 10) with summaries, attributes and issues. A SKU Amazon does not
+        list is a PermanentError (404)."""
+        operation, record = "getListingsItem", f"sku {sku}"
+        response = self.call(
+            operation,
+            self.client(ListingsItemsV20210801).get_listings_item,
+            merchant_id,
+            sku,
+            marketplaceIds=marketplace_id,
+            includedData="summaries,attributes,issues",
+            record=record,
+        )
+        answer = response_body(response)
+        return self._parsed(operation, lambda: ListingsItemView.from_amazon(answer, marketplace_id), record)
+
     # -- reports (issue 6): Reports API 2021-06-30 -----------------------------------------------------------
     # Settlement reports are generated by Amazon and only listed (getReports), never requested. Requests go
     # through the library client's ``_request`` with exact parameters, as for feeds; the document is streamed
@@ -540,6 +617,32 @@ class SpApiGateway:
                 next_token=body.get("nextToken") or None,
             ),
         )
+
+    def create_report(self, report_type: str, marketplace_ids: Sequence[str]) -> str:
+        """``createReport`` (0.0167/s, burst 15): Amazon's report id (sync products, issue 7). Only reads:
+        a retry after a lost answer at worst makes Amazon build one more report nobody tracks."""
+        operation, record = "createReport", f"{report_type} report"
+        if not marketplace_ids:
+            raise ValueError("createReport needs at least one marketplace id")
+        client = self.client(Reports)
+        body = {"reportType": report_type, "marketplaceIds": list(marketplace_ids)}
+
+        def attempt() -> Any:  # fresh dicts each time: the library pops ``method`` out of them
+            return client._request(
+                "/reports/2021-06-30/reports", data={**body, "method": "POST"}, add_marketplace=False
+            )
+
+        answer = response_body(self.call(operation, attempt, record=record))
+        report_id = answer.get("reportId") if isinstance(answer, dict) else None
+        if not isinstance(report_id, str) or not report_id:
+            raise PermanentError(
+                f"{operation}: Amazon's answer has no reportId",
+                resolution="report it: the SP-API model may have changed",
+                record=record,
+                source="amazon",
+                code="UnexpectedAnswer",
+            )
+        return report_id
 
     def get_report(self, report_id: str) -> AmazonReport:
         """``getReport`` (2/s): status and document id of one report."""

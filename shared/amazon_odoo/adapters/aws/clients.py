@@ -40,6 +40,7 @@ from amazon_odoo.settings import Settings, get_settings
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
 
@@ -112,6 +113,10 @@ def s3_client(target: AwsTarget | None = None) -> S3Client:
     return cast("S3Client", _client(target or AwsTarget.from_settings(), "s3"))
 
 
+def scheduler_client(target: AwsTarget | None = None) -> EventBridgeSchedulerClient:
+    return cast("EventBridgeSchedulerClient", _client(target or AwsTarget.from_settings(), "scheduler"))
+
+
 def clear_clients() -> None:
     """Forget every cached session and client (tests, the local runner after re-pointing settings)."""
     _client.cache_clear()
@@ -174,12 +179,19 @@ NOT_FOUND = frozenset(
 CONDITION_FAILED = frozenset({"ConditionalCheckFailedException"})
 NO_CREDENTIALS = frozenset({"NoCredentials"})
 
-_KIND_OF_RESOURCE = {"dynamodb": "table", "sqs": "queue", "secretsmanager": "secret", "s3": "bucket"}
+_KIND_OF_RESOURCE = {
+    "dynamodb": "table",
+    "sqs": "queue",
+    "secretsmanager": "secret",
+    "s3": "bucket",
+    "scheduler": "schedule",
+}
 _CREATE_HINT = {
     "dynamodb": "deploy the stack (or run `amazon-odoo demo`) so the table exists, and check STATE_TABLE",
     "sqs": "deploy the stack so the queue exists, and check the queue URL setting",
     "secretsmanager": "create it (`amazon-odoo sellers load` stores env: credentials) or fix the reference",
     "s3": "deploy the stack so the bucket exists, and check DOCUMENTS_BUCKET",
+    "scheduler": "deploy the stack so the schedule group exists, and check SCHEDULE_GROUP",
 }
 
 

@@ -19,6 +19,8 @@ shipment still open     ``SELLER#<id>``                      ``SHIPOPEN#<order i
 listing binding         ``SELLER#<id>``                      ``BINDING#<marketplace>#<SKU>``
 last accepted value     ``SELLER#<id>``                      ``LISTVAL#<job>#<marketplace>#<SKU>``
 settlement report       ``SELLER#<id>``                      ``SETTLEMENT#<report id>``
+buyer document sent     ``SELLER#<id>``                      ``BUYERDOC#<Odoo move id, 12 digits>``
+refund at Amazon        ``SELLER#<id>``                      ``REFUND#<order id>#<refund id>``
 ======================  ===================================  ====================================
 
 Times in sort keys are fixed-width UTC (``2026-01-31T09:05:00.000000Z``) so string order is time order.
@@ -39,9 +41,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from amazon_odoo.adapters.aws.clients import aws_error, aws_errors
 from amazon_odoo.config import SellerConfig
+from amazon_odoo.domain.documents import BuyerDocument  # buyer documents (issue 8)
 from amazon_odoo.domain.errors import ConflictError, RetryableError
 from amazon_odoo.domain.feeds import FailedItem, FeedRecord, FeedStatus
 from amazon_odoo.domain.listings import ListingBinding  # listings out (issue 5)
+from amazon_odoo.domain.refunds import RefundRecord  # refunds at Amazon (issue 8)
 from amazon_odoo.domain.settlements import ReportState, SettlementRecord  # settlements (issue 6)
 from amazon_odoo.domain.shipments import ShipmentRecord
 from amazon_odoo.domain.state import Checkpoint, JobRun, LogEntry, LogLevel, ParkedOrder, utcnow
@@ -159,6 +163,22 @@ def shipment_sk(order_id: str, picking_id: int) -> str:
 
 def shipment_open_sk(order_id: str, picking_id: int) -> str:
     return f"{SHIPMENT_OPEN_PREFIX}{order_id}#{picking_id}"
+
+
+# buyer documents (issue 8): zero-padded move ids, so a query in reverse gives the newest moves first
+BUYER_DOCUMENT_PREFIX = "BUYERDOC#"
+
+
+def buyer_document_sk(move_id: int) -> str:
+    return f"{BUYER_DOCUMENT_PREFIX}{move_id:012d}"
+
+
+# refunds at Amazon (issue 8)
+REFUND_PREFIX = "REFUND#"
+
+
+def refund_sk(order_id: str, refund_id: str) -> str:
+    return f"{REFUND_PREFIX}{order_id}#{refund_id}"
 
 
 # listings out (issue 5)
@@ -983,6 +1003,78 @@ class DynamoStateStore:
         )
         records = [self._shipment_from(item) for item in items]
         return sorted((r for r in records if r is not None), key=lambda r: r.picking_id)
+
+    # -- buyer documents (issue 8, services/buyer_documents.py) --------------------------------------------
+    # One item per (seller, Odoo move): the record as JSON (``data``) plus ``status``/``version``; no TTL
+    # (a document is sent once, ever). The claim before a feed is the version-0 conditional put.
+
+    def save_buyer_document(self, record: BuyerDocument) -> BuyerDocument:
+        saved = record.model_copy(update={"version": record.version + 1})
+        item: Item = {
+            **_key(seller_pk(saved.seller_id), buyer_document_sk(saved.move_id)),
+            "status": _s(saved.status.value),
+            "version": _n(saved.version),
+            "data": _s(saved.model_dump_json()),
+        }
+        self._put_versioned(item, record.version, record=f"buyer document {saved.seller_id}/{saved.label}")
+        return saved
+
+    def get_buyer_documents(self, seller_id: str, move_ids: Sequence[int]) -> dict[int, BuyerDocument]:
+        pk = seller_pk(seller_id)
+        keys = [_key(pk, buyer_document_sk(move_id)) for move_id in dict.fromkeys(move_ids)]
+        items = self._batch_get(keys, record=f"buyer documents {seller_id}")
+        records = [BuyerDocument.model_validate_json(_text(item, "data")) for item in items]
+        return {r.move_id: r for r in records}
+
+    def list_buyer_documents(self, seller_id: str, limit: int = 100) -> list[BuyerDocument]:
+        if limit <= 0:
+            return []
+        items = self._query(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": {
+                    ":pk": _s(seller_pk(seller_id)),
+                    ":prefix": _s(BUYER_DOCUMENT_PREFIX),
+                },
+                "ScanIndexForward": False,
+                "Limit": limit,
+            },
+            want=limit,
+        )
+        return [BuyerDocument.model_validate_json(_text(item, "data")) for item in items]
+
+    # -- refunds at Amazon (issue 8, services/refunds.py) ----------------------------------------------------
+    # One item per (seller, order, refund): the record as JSON (``data``) plus ``status``/``version``; no TTL
+    # (a refund is sent once, ever). The claim before the feed is the version-0 conditional put.
+
+    def save_refund(self, record: RefundRecord) -> RefundRecord:
+        saved = record.model_copy(update={"version": record.version + 1})
+        item: Item = {
+            **_key(seller_pk(saved.seller_id), refund_sk(saved.order_id, saved.refund_id)),
+            "status": _s(saved.status.value),
+            "version": _n(saved.version),
+            "data": _s(saved.model_dump_json()),
+        }
+        self._put_versioned(
+            item, record.version, record=f"refund {saved.refund_id} of order {saved.order_id}"
+        )
+        return saved
+
+    def order_refunds(self, seller_id: str, order_id: str) -> list[RefundRecord]:
+        items = self._query(
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": {
+                    ":pk": _s(seller_pk(seller_id)),
+                    ":prefix": _s(f"{REFUND_PREFIX}{order_id}#"),
+                },
+                "ConsistentRead": True,
+            }
+        )
+        records = [RefundRecord.model_validate_json(_text(item, "data")) for item in items]
+        return sorted(records, key=lambda r: (r.created_at, r.refund_id))
 
     # -- listings out (issue 5, services/export_listings.py) -----------------------------------------------
     # A binding is one item (``data``: the binding as JSON) per (seller, marketplace, SKU); a last accepted

@@ -18,7 +18,9 @@ from decimal import Decimal
 from typing import Any
 
 from amazon_odoo.adapters.odoo.transports import OdooTransport
+from amazon_odoo.domain.documents import OdooDocument, amazon_order_id  # buyer documents (issue 8)
 from amazon_odoo.domain.errors import PermanentError, RetryableError
+from amazon_odoo.domain.refunds import CreditLine  # refunds at Amazon (issue 8)
 from amazon_odoo.mapping.listings import (  # listings out (issue 5)
     Category,
     OdooPrice,
@@ -29,6 +31,7 @@ from amazon_odoo.mapping.listings import (  # listings out (issue 5)
     PricelistPrices,
     PricelistRule,
 )
+from amazon_odoo.mapping.product_sync import OdooProduct  # sync products (issue 7)
 from amazon_odoo.mapping.settlements import (  # settlements (issue 6)
     LineMatch,
     OdooStatement,
@@ -1018,6 +1021,144 @@ class OdooGateway:
             ],
         )
 
+    # ---------------------------------------------------------------- buyer documents (issue 8)
+    def buyer_documents(
+        self, company_id: int, move_type: str, since: date, marketplace_ids: Sequence[str]
+    ) -> list[OdooDocument]:
+        """Posted customer invoices / credit notes of this seller's Amazon orders (see ports.OdooGateway):
+        one ``search_read`` of the moves, one ``read`` of the invoices credit notes reverse, one
+        ``ir.model.data`` read to keep the orders imported by the connector (and learn their marketplace)."""
+        from amazon_odoo.mapping.orders import order_external_id
+
+        moves = self.search_read(
+            "account.move",
+            [
+                ("company_id", "=", company_id),
+                ("move_type", "=", move_type),
+                ("state", "=", "posted"),
+                ("invoice_date", ">=", since.isoformat()),
+                "|",
+                "|",
+                ("ref", "!=", False),
+                ("payment_reference", "!=", False),
+                ("reversed_entry_id", "!=", False),
+            ],
+            [
+                "name",
+                "move_type",
+                "ref",
+                "payment_reference",
+                "reversed_entry_id",
+                "amount_total",
+                "amount_tax",
+                "currency_id",
+                "invoice_date",
+            ],
+            order="id",
+        )
+        reversed_ids = sorted({_id_of(m["reversed_entry_id"]) for m in moves if m.get("reversed_entry_id")})
+        reversed_refs = (
+            {int(r["id"]): r.get("ref") for r in self.read("account.move", reversed_ids, ["ref"])}
+            if reversed_ids
+            else {}
+        )
+        candidates: dict[
+            int, list[str]
+        ] = {}  # a credit note's own reference may be a refund's, not the order's
+        for move in moves:
+            values = (
+                move.get("ref"),
+                move.get("payment_reference"),
+                reversed_refs.get(_id_of(move.get("reversed_entry_id"))),
+            )
+            found_ids = [oid for oid in (amazon_order_id(v) for v in values) if oid]
+            if found_ids:
+                candidates[int(move["id"])] = list(dict.fromkeys(found_ids))
+        names = {
+            order_external_id(mp, order_id).split(".", 1)[1]: (mp, order_id)
+            for order_ids in candidates.values()
+            for order_id in order_ids
+            for mp in marketplace_ids
+        }
+        found = self.xmlid_map(list(names)) if names else {}
+        marketplace_of = {names[name][1]: names[name][0] for name in found}
+        documents = []
+        for move in moves:
+            order_id = next((o for o in candidates.get(int(move["id"]), []) if o in marketplace_of), "")
+            if not order_id:
+                continue
+            currency = move.get("currency_id")
+            documents.append(
+                OdooDocument(
+                    move_id=int(move["id"]),
+                    name=str(move.get("name") or ""),
+                    move_type=str(move.get("move_type") or move_type),
+                    order_id=order_id,
+                    marketplace_id=marketplace_of[order_id],
+                    amount_total=_money(move.get("amount_total")),
+                    amount_tax=_money(move.get("amount_tax")),
+                    currency=str(currency[1]) if isinstance(currency, list | tuple) and currency else "",
+                    invoice_date=date.fromisoformat(str(move["invoice_date"]))
+                    if move.get("invoice_date")
+                    else None,
+                )
+            )
+        return documents
+
+    def document_pdf(self, move_id: int, name: str = "") -> bytes:
+        """The move's PDF as Odoo renders it (ODOO.md §11): the frozen ``invoice_pdf_report_id`` when there
+        is one (1 call + 1 to fetch), else the Send & Print wizard without e-mail first (+2). The wizard
+        marks the move sent and freezes the PDF, so a second call gives the same bytes. Odoo 18 renamed the
+        wizard ``account.move.send.wizard``. PermanentError (``odoo.user_error``, naming the move) when Odoo
+        cannot render it, e.g. "Unable to find Wkhtmltopdf on this system"."""
+        import base64
+        import binascii
+
+        record = f"move {move_id}" + (f" ({name})" if name else "")
+        attachment = self._pdf_attachment(move_id)
+        if not attachment:
+            context = {"active_model": "account.move", "active_ids": [move_id]}
+            wizard_model = "account.move.send.wizard" if self.dialect.major >= 18 else "account.move.send"
+            vals: dict[str, Any] = (
+                {} if self.dialect.major >= 18 else {"checkbox_send_mail": False, "checkbox_download": True}
+            )
+            try:
+                [wizard] = self.create(wizard_model, [vals], context=context)
+                self.call(wizard_model, "action_send_and_print", [wizard], context=context)
+            except PermanentError as error:
+                raise PermanentError(
+                    f"Odoo cannot render the PDF of {record}: {error.message}",
+                    record=record,
+                    resolution="make the invoice printable in Odoo (Print > Invoice must work; the server "
+                    "needs wkhtmltopdf, and report.url must reach it); the next run tries again",
+                    source=error.source,
+                    code=error.code,
+                ) from error
+            attachment = self._pdf_attachment(move_id)
+            if not attachment:
+                raise PermanentError(
+                    f"Odoo rendered no PDF for {record} (invoice_pdf_report_id is empty after Send & Print)",
+                    record=record,
+                    resolution="print the invoice once in Odoo to see why; the next run tries again",
+                    code="odoo.no_pdf",
+                )
+        rows = self.read("ir.attachment", [attachment], ["datas"])
+        try:
+            return base64.b64decode(str(rows[0].get("datas") or "") if rows else "", validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise PermanentError(
+                f"the PDF attachment {attachment} of {record} is not base64 ({error})",
+                record=record,
+                resolution="reset the invoice's PDF in Odoo (delete the attachment) and run again",
+                code="odoo.no_pdf",
+            ) from error
+
+    def _pdf_attachment(self, move_id: int) -> int:
+        rows = self.read("account.move", [move_id], ["invoice_pdf_report_id"])
+        if not rows:
+            raise PermanentError(f"Odoo has no move {move_id}", record=f"move {move_id}", code="odoo.missing")
+        return _id_of(rows[0].get("invoice_pdf_report_id"))
+
     def _note_subtype(self) -> int:
         found = self.xmlid_map(["mt_note"], module="mail")
         if "mt_note" not in found:
@@ -1141,6 +1282,26 @@ class OdooGateway:
             order="id",
         )
         return list(dict.fromkeys(str(row["default_code"]) for row in rows))
+
+    def products_by_reference(self, company: str, references: Sequence[str]) -> dict[str, list[OdooProduct]]:
+        """Sync products (issue 7): the company's (and shared) products with these internal references,
+        archived ones too (``active`` says which), by reference. One search_read per
+        :data:`LISTINGS_BATCH` references (+2 the first time for the company)."""
+        company_id = self._company_settings(company)[0]
+        found: dict[str, list[OdooProduct]] = {}
+        for chunk in _batches(references):
+            rows = self._product_rows(
+                chunk,
+                company_id,
+                ["default_code", "active"],
+                {"active_test": False, "allowed_company_ids": [company_id]},
+            )
+            for row in rows:
+                reference = str(row["default_code"])
+                found.setdefault(reference, []).append(
+                    OdooProduct(id=int(row["id"]), reference=reference, active=bool(row.get("active")))
+                )
+        return found
 
     def pricelist_prices(
         self, company: str, pricelists: Sequence[str], references: Sequence[str]
@@ -1595,6 +1756,145 @@ class OdooGateway:
         )
         for match in matches:
             self.call("account.move.line", "reconcile", [match.item_id, *match.matched])
+
+    # ------------------------------------------------------------------ refunds at Amazon (issue 8)
+
+    def refund_invoice(
+        self, invoice_id: int, *, reason: str, ref: str, lines: Mapping[int, CreditLine] | None = None
+    ) -> int:
+        """The posted credit note of a posted customer invoice, from the ``account.move.reversal`` wizard
+        (``refund_moves``), with reference ``ref``; a credit note with that reference reversing the invoice is
+        reused (posted if draft), so a retry makes no second one. ``lines`` (by sale order line id) makes it
+        partial: the credit note keeps only the product lines of those sale lines, with their quantity and
+        unit price when given. 5-7 round trips."""
+        found = self.search_read(
+            "account.move",
+            [("move_type", "=", "out_refund"), ("reversed_entry_id", "=", invoice_id), ("ref", "=", ref)],
+            ["state"],
+            limit=1,
+        )
+        if found:
+            credit_note = int(found[0]["id"])
+            if found[0]["state"] == "draft":
+                self.call("account.move", "action_post", [credit_note])
+            return credit_note
+        [invoice] = self.read("account.move", [invoice_id], ["journal_id", "state"]) or [{}]
+        if invoice.get("state") != "posted":
+            raise PermanentError(
+                f"invoice {invoice_id} is not posted: Odoo makes credit notes of posted invoices only",
+                record=f"account.move {invoice_id}",
+                resolution="post the invoice (or refund it by hand in Odoo), then run the refund again",
+            )
+        context = {"active_model": "account.move", "active_ids": [invoice_id]}
+        [wizard] = self.create(
+            "account.move.reversal",
+            [
+                {
+                    "move_ids": [(6, 0, [invoice_id])],
+                    "reason": reason,
+                    "journal_id": _id_of(invoice["journal_id"]),
+                }
+            ],
+            context=context,
+        )
+        action = self.call("account.move.reversal", "refund_moves", [wizard], context=context)
+        credit_note = _id_of(action.get("res_id")) if isinstance(action, Mapping) else 0
+        if not credit_note:
+            rows = self.read("account.move.reversal", [wizard], ["new_move_ids"])
+            credit_note = int(rows[0]["new_move_ids"][0])
+        vals: dict[str, Any] = {"ref": ref}
+        if lines is not None:
+            invoice_lines = self.search_read(
+                "account.move.line",
+                [("move_id", "=", credit_note), ("display_type", "=", "product")],
+                ["sale_line_ids"],
+            )
+            commands: list[Any] = []
+            for line in invoice_lines:
+                keep = next((lines[s] for s in line.get("sale_line_ids") or [] if s in lines), None)
+                if keep is None:
+                    commands.append((2, int(line["id"])))
+                    continue
+                change: dict[str, float] = {}
+                if keep.quantity is not None:
+                    change["quantity"] = float(keep.quantity)
+                if keep.price_unit is not None:
+                    change["price_unit"] = float(keep.price_unit)
+                if change:
+                    commands.append((1, int(line["id"]), change))
+            vals["invoice_line_ids"] = commands
+        self.write("account.move", [credit_note], vals)
+        self.call("account.move", "action_post", [credit_note])
+        return credit_note
+
+    def return_deliveries(
+        self, sale_order_id: int, quantities: Mapping[int, Decimal], *, origin: str
+    ) -> list[int]:
+        """Return pickings (validated) taking ``quantities`` (product id -> units) back from the order's done
+        deliveries, oldest delivery first, through the ``stock.return.picking`` wizard; each return gets
+        ``origin``, and returns with that origin already there are answered instead (a retry makes none).
+        4 round trips per delivery returned from, plus the validation."""
+        existing = self.search_read(
+            "stock.picking", [("origin", "=", origin), ("picking_type_code", "=", "incoming")], ["id"]
+        )
+        if existing:
+            return [int(p["id"]) for p in existing]
+        left = {product: qty for product, qty in quantities.items() if qty > 0}
+        deliveries = self.search_read(
+            "stock.picking",
+            [("sale_id", "=", sale_order_id), ("picking_type_code", "=", "outgoing"), ("state", "=", "done")],
+            ["id"],
+            order="date_done, id",
+        )
+        returns: list[int] = []
+        for delivery in deliveries:
+            if not left:
+                break
+            context = {
+                "active_model": "stock.picking",
+                "active_id": int(delivery["id"]),
+                "active_ids": [int(delivery["id"])],
+            }
+            [wizard] = self.create(
+                "stock.return.picking", [{"picking_id": int(delivery["id"])}], context=context
+            )
+            wizard_lines = self.search_read(
+                "stock.return.picking.line", [("wizard_id", "=", wizard)], ["product_id", "quantity"]
+            )
+            commands: list[Any] = []
+            taken = False
+            for line in wizard_lines:
+                product = _id_of(line["product_id"])
+                qty = min(left.get(product, Decimal(0)), Decimal(str(line.get("quantity") or 0)))
+                commands.append((1, int(line["id"]), {"quantity": float(qty)}))
+                if qty > 0:
+                    taken = True
+                    left[product] -= qty
+                    if left[product] <= 0:
+                        del left[product]
+            if not taken:
+                continue
+            self.write("stock.return.picking", [wizard], {"product_return_moves": commands}, context=context)
+            action = self.call("stock.return.picking", "create_returns", [wizard], context=context)
+            picking = _id_of(action.get("res_id")) if isinstance(action, Mapping) else 0
+            if not picking:
+                raise PermanentError(
+                    f"Odoo made no return of delivery {delivery['id']}",
+                    record=f"stock.picking {delivery['id']}",
+                    resolution="create the return by hand in Odoo",
+                )
+            self.write("stock.picking", [picking], {"origin": origin})
+            returns.append(picking)
+        self.validate_deliveries(returns)
+        if left:
+            raise PermanentError(
+                f"the deliveries of sale order {sale_order_id} have not delivered enough to return "
+                + ", ".join(f"product {p}: {q}" for p, q in left.items()),
+                record=f"sale.order {sale_order_id}",
+                resolution="return the rest by hand in Odoo (returns made: "
+                f"{', '.join(map(str, returns)) or 'none'})",
+            )
+        return returns
 
 
 #: models whose loaded values are personal data: Odoo's import messages may quote them, and the message

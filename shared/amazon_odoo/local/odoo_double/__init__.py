@@ -1,6 +1,10 @@
 """An in-memory Odoo for tests and the local demo: XML-RPC, JSON-RPC and JSON-2 over HTTP on 127.0.0.1,
 with an ORM that follows Odoo's semantics for the models the connector uses (see ``models.py``)."""
 
+from amazon_odoo.local.odoo_double import (
+    documents,  # noqa: F401 - invoice PDFs (issue 8)
+    returns,  # noqa: F401 - credit notes and returns (issue 8)
+)
 from amazon_odoo.local.odoo_double.errors import (
     AccessDenied,
     AccessError,

@@ -585,6 +585,7 @@ class ProductProduct(MailThread):
         "name": Field("char", "Name", required=True),
         "default_code": Field("char", "Internal Reference"),
         "barcode": Field("char", "Barcode"),
+        "description_sale": Field("text", "Sales Description"),  # products export (issue 7)
         "active": Field("boolean", "Active", default=True),
         "list_price": Field("float", "Sales Price", default=1.0),
         "standard_price": Field("float", "Cost"),
@@ -1898,6 +1899,13 @@ def seed(db: Database, users: dict[str, str], api_keys: dict[str, str], company:
         },
     )
     make("res.lang", "base.lang_en", {"name": "English (US)", "code": "en_US"})
+    for xmlid, name, code in (  # known but inactive, as Odoo ships them (issue 9 activates them)
+        ("base.lang_en_CA", "English (CA)", "en_CA"),
+        ("base.lang_de", "German / Deutsch", "de_DE"),
+        ("base.lang_fr", "French / Français", "fr_FR"),
+        ("base.lang_es_MX", "Spanish (MX) / Español (MX)", "es_MX"),
+    ):
+        make("res.lang", xmlid, {"name": name, "code": code, "active": False})
     make("decimal.precision", "product.decimal_price", {"name": "Product Price", "digits": 2})
     make("stock.warehouse", "stock.warehouse0", {"name": company, "code": "WH", "company_id": 1})
     make("crm.team", "sales_team.team_sales_department", {"name": "Sales"})

@@ -722,6 +722,24 @@ class Model:
     # ----------------------------------------------------------------------------------- public API
 
     @api_model
+    def check_access_rights(self, operation: str, raise_exception: bool = True) -> bool:
+        """Odoo <= 17 (``ir.model.access``): may the user ``operation`` this model at all (issue 9)."""
+        if operation not in ("read", "write", "create", "unlink"):
+            raise ValueError(f"Invalid access mode {operation!r}")
+        try:
+            self._check_access(operation)
+        except AccessError:
+            if raise_exception:
+                raise
+            return False
+        return True
+
+    @api_multi
+    def has_access(self, operation: str) -> bool:
+        """Odoo 18+: the same question as a record method (no ids: the model's access only)."""
+        return self.check_access_rights(operation, raise_exception=False)
+
+    @api_model
     def search(
         self, domain: Sequence[Any], offset: int = 0, limit: int | None = None, order: str | None = None
     ) -> list[int]:

@@ -62,6 +62,13 @@ Behaviour worth knowing:
   ``seller.feed_results``. Removed feed types end FATAL.
 - patchListingsItem applies ``merge``/``replace``/``add``/``delete`` on ``/attributes/<name>``;
   ``mode=VALIDATION_PREVIEW`` answers VALID without applying; bad quantity/price answers INVALID.
+- Catalog Items 2022-04-01 (issue 7): searchCatalogItems by identifiers (ASIN, EAN, UPC, GTIN) or keywords
+  and getCatalogItem over ``sb.state.catalog`` (asin -> item; the scenario's ``catalog`` list, else
+  ``apis/catalog.py``'s DEFAULT_CATALOG: the four sample ASINs plus two the seller does not list yet).
+  putListingsItem with ``requirements=LISTING_OFFER_ONLY`` needs ``merchant_suggested_asin`` (an ASIN of
+  the catalogue in the marketplace; else issue 8541) and a valid ``condition_type``; the listing takes the
+  ASIN; an offer without price or quantity is ACCEPTED with a WARNING kept as the listing's issue (shown by
+  getListingsItem ``includedData=issues``); image locators need an http(s) ``media_location`` (90244).
 
 Scenario format (JSON; ``scenarios/default.json`` is the reference)::
 

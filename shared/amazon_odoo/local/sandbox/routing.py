@@ -60,9 +60,17 @@ class RouteTable:
 
 
 def build_routes() -> RouteTable:
-    from amazon_odoo.local.sandbox.apis import feeds, listings, notifications, orders, reports, sellers
+    from amazon_odoo.local.sandbox.apis import (  # catalog: products (issue 7)
+        catalog,
+        feeds,
+        listings,
+        notifications,
+        orders,
+        reports,
+        sellers,
+    )
 
     routes: list[Route] = []
-    for module in (sellers, orders, feeds, reports, listings, notifications):
+    for module in (sellers, orders, feeds, reports, listings, notifications, catalog):
         routes.extend(module.ROUTES)
     return RouteTable(routes)

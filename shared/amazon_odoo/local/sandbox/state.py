@@ -482,6 +482,12 @@ class SandboxState:
         # (schema path under schemas/, document) -> violations; the sandbox wires in its ModelCatalog
         self.schema_violations: Callable[[str, Any], list[str]] = lambda _relative, _document: []
         self.violations: list[str] = []
+        # Amazon's catalogue (asin -> item) for searchCatalogItems / offer-only puts (issue 7)
+        from amazon_odoo.local.sandbox.apis.catalog import DEFAULT_CATALOG
+
+        self.catalog: dict[str, JsonObject] = {
+            str(item["asin"]): copy.deepcopy(item) for item in scenario.get("catalog", DEFAULT_CATALOG)
+        }
         self.sellers: dict[str, SellerState] = {}
         for data in scenario.get("sellers", []):
             self._load_seller(data)

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import Any
 
-from amazon_odoo.local.sandbox.apis import listings
+from amazon_odoo.local.sandbox.apis import adjustments, invoices, listings
 from amazon_odoo.local.sandbox.core import (
     ApiError,
     Context,
@@ -228,6 +228,8 @@ def _finish(state: SandboxState, seller: SellerState, feed: FeedRecord) -> None:
         state.violations.extend(_report_violations(state, payload))
     elif feed.feed_type in ORDER_FEEDS:
         status, report, content_type = _process_order_feed(seller, feed, content)
+    elif feed.feed_type == invoices.FEED_TYPE:  # buyer invoices and credit notes as PDF (issue 8)
+        status, report, content_type = _process_invoice_feed(seller, feed, document)
     else:
         status, report, content_type = _process_generic(seller, feed, content)
     result = state.add_document(content_type, report.encode("utf-8"), prefix="amzn1.tortuga")
@@ -462,6 +464,10 @@ def _apply_order_message(
                 for c in message.iter()
                 if _local(c.tag) == "Component"
             ]
+            # refunds (issue 8): checked against the order's charges and earlier refunds, then recorded
+            problem = adjustments.apply_adjustment(seller, order, message, record)
+            if problem:
+                return problem
         else:
             record["row"] = dict(row or {})
     else:
@@ -530,6 +536,14 @@ def _flat_report(processed: int, errors: list[tuple[int, str, str]]) -> str:
     ]
     lines.extend(f"{number}\t{order_id}\t18028\tError\t{text}" for number, order_id, text in errors)
     return "\n".join(lines) + "\n"
+
+
+def _process_invoice_feed(seller: SellerState, feed: FeedRecord, document: Any) -> tuple[str, str, str]:
+    status, problem, fatal = invoices.process_invoice_feed(seller, feed, document)
+    if status == "FATAL":
+        return status, _fatal_text(feed, fatal), "text/plain"
+    order_id = str({k.lower(): v for k, v in feed.feed_options.items()}.get("metadata:orderid", ""))
+    return status, _xml_report(seller, feed, 1, [(1, order_id, problem)] if problem else []), "text/xml"
 
 
 def _process_generic(seller: SellerState, feed: FeedRecord, content: str) -> tuple[str, str, str]:

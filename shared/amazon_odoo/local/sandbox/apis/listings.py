@@ -86,6 +86,14 @@ def attribute_issues(seller: SellerState, attributes: JsonObject) -> list[JsonOb
                             "purchasable_offer",
                         )
                     )
+    for name, value in attributes.items():
+        if name == "main_product_image_locator" or name.startswith("other_product_image_locator_"):
+            for entry in _entries(value):
+                location = str(entry.get("media_location", ""))
+                if not location.startswith(("http://", "https://")):
+                    issues.append(
+                        issue("90244", f"'{location}' for 'media_location' is not a valid URL.", name)
+                    )
     return issues
 
 
@@ -260,10 +268,14 @@ def put_listings_item(ctx: Context) -> Reply:
     markets = ctx.request.list_param("marketplaceIds")
     attributes = dict(body.get("attributes", {}))
     issues = attribute_issues(seller, attributes)
+    asin = next((str(e.get("value")) for e in _entries(attributes.get("merchant_suggested_asin"))), "")
+    if body.get("requirements") == "LISTING_OFFER_ONLY":
+        issues.extend(offer_only_issues(ctx, attributes, markets))
     if issues:
         return Reply(200, submission(sku, "INVALID", issues))
+    warnings = offer_warnings(attributes)
     if ctx.request.param("mode") == "VALIDATION_PREVIEW":
-        return Reply(200, submission(sku, "VALID", []))
+        return Reply(200, submission(sku, "VALID", warnings))
     existing = seller.listings.get(sku, {})
     now = iso(utc_now())
     item_name = next((str(e.get("value")) for e in _entries(attributes.get("item_name"))), None)
@@ -274,11 +286,73 @@ def put_listings_item(ctx: Context) -> Reply:
         "attributes": attributes,
         "marketplaceIds": sorted(set(existing.get("marketplaceIds", [])) | set(markets)),
         "lastUpdatedDate": now,
+        "issues": warnings,
     }
+    if asin:
+        listing["asin"] = asin
+        item_name = item_name or str(ctx.state.catalog.get(asin, {}).get("itemName", "")) or None
+    condition = next((str(e.get("value")) for e in _entries(attributes.get("condition_type"))), None)
+    if condition:
+        listing["conditionType"] = condition
     if item_name:
         listing["itemName"] = item_name
     seller.put_listing(listing)
-    return Reply(200, submission(sku, "ACCEPTED", []))
+    return Reply(200, submission(sku, "ACCEPTED", warnings))
+
+
+CONDITIONS = (
+    "new_new",
+    "new_open_box",
+    "new_oem",
+    "refurbished_refurbished",
+    "used_like_new",
+    "used_very_good",
+    "used_good",
+    "used_acceptable",
+    "collectible_like_new",
+    "collectible_very_good",
+    "collectible_good",
+    "collectible_acceptable",
+    "club_club",
+)
+
+
+def offer_only_issues(ctx: Context, attributes: JsonObject, markets: list[str]) -> list[JsonObject]:
+    """``requirements=LISTING_OFFER_ONLY``: an offer on an ASIN of the catalogue, with a known condition."""
+    issues: list[JsonObject] = []
+    asins = [str(e.get("value", "")) for e in _entries(attributes.get("merchant_suggested_asin"))]
+    if not asins or not asins[0]:
+        message = "'merchant_suggested_asin' is required but not supplied."
+        issues.append(issue("90220", message, "merchant_suggested_asin"))
+    else:
+        item = ctx.state.catalog.get(asins[0])
+        if item is None or not set(markets) & set(item.get("marketplaceIds", [])):
+            message = f"The ASIN '{asins[0]}' does not match any item in the Amazon catalogue of {','.join(markets)}."
+            issues.append(issue("8541", message, "merchant_suggested_asin"))
+    conditions = [str(e.get("value", "")) for e in _entries(attributes.get("condition_type"))]
+    if not conditions:
+        issues.append(issue("90220", "'condition_type' is required but not supplied.", "condition_type"))
+    elif conditions[0] not in CONDITIONS:
+        message = f"The value '{conditions[0]}' for 'condition_type' is not one of the allowed values."
+        issues.append(issue("99010", message, "condition_type"))
+    return issues
+
+
+def offer_warnings(attributes: JsonObject) -> list[JsonObject]:
+    """What leaves an offer not buyable: no price or no quantity (Amazon's warnings, kept as the listing's
+    issues until fixed)."""
+    warnings: list[JsonObject] = []
+    if "merchant_suggested_asin" not in attributes:
+        return warnings
+    if not _entries(attributes.get("purchasable_offer")):
+        message = "The offer has no price ('purchasable_offer'): it is not buyable until one is set."
+        warnings.append(issue("18155", message, "purchasable_offer", severity="WARNING"))
+    if not _entries(attributes.get("fulfillment_availability")):
+        message = (
+            "The offer has no quantity ('fulfillment_availability'): it is not buyable until one is set."
+        )
+        warnings.append(issue("18156", message, "fulfillment_availability", severity="WARNING"))
+    return warnings
 
 
 def patch_listings_item(ctx: Context) -> Reply:
@@ -296,6 +370,12 @@ def patch_listings_item(ctx: Context) -> Reply:
         return Reply(200, submission(sku, "VALID", []))
     listing["attributes"] = attributes
     listing["lastUpdatedDate"] = iso(utc_now())
+    names = _entries(attributes.get("item_name"))
+    names = [e for e in names if e.get("marketplace_id") in markets] or names
+    if names and names[-1].get("value"):
+        listing["itemName"] = str(names[-1]["value"])
+    if "merchant_suggested_asin" in attributes:
+        listing["issues"] = offer_warnings(attributes)
     return Reply(200, submission(sku, "ACCEPTED", []))
 
 

@@ -248,13 +248,21 @@ def listings_report(seller: SellerState, report_type: str, marketplace_ids: list
                 "item-condition": "11",
                 "asin1": str(listing.get("asin", "")),
                 "product-id": str(listing.get("asin", "")),
-                "fulfillment-channel": "DEFAULT",
+                "fulfillment-channel": _channel(listing),
                 "merchant-shipping-group": "Migrated Template",
                 "status": "Active" if active else "Inactive",
             }
         )
         rows.append("\t".join(values[column] for column in LISTINGS_COLUMNS))
     return "\n".join(rows) + "\n"
+
+
+def _channel(listing: JsonObject) -> str:
+    """DEFAULT (the merchant ships), or the first of Amazon's channels (AMAZON_NA ...) the listing's
+    ``fulfillment_availability`` names when it has no DEFAULT entry (an FBA listing)."""
+    entries = listing.get("attributes", {}).get("fulfillment_availability") or []
+    codes = [str(e.get("fulfillment_channel_code", "")) for e in entries if isinstance(e, dict)]
+    return "DEFAULT" if not codes or "DEFAULT" in codes else codes[0]
 
 
 def _notify(state: SandboxState, seller: SellerState, report: ReportRecord) -> None:
