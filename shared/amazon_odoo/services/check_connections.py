@@ -18,7 +18,12 @@ from amazon_odoo.services.jobs import JobContext
 JOB = "check_connections"
 
 # The least the dedicated Odoo integration user needs, by what the seller switched on.
-BASE_GROUPS = ("sales_team.group_sale_salesman_all_leads", "stock.group_stock_user")
+#: orders, buyers' contacts (Odoo 17 refuses res.partner create without Contact Creation), deliveries
+BASE_GROUPS = (
+    "sales_team.group_sale_salesman_all_leads",
+    "base.group_partner_manager",
+    "stock.group_stock_user",
+)
 
 
 def required_odoo_groups(seller: SellerConfig) -> list[str]:

@@ -1811,6 +1811,7 @@ GROUPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "Sales/Administrator",
         ("sales_team.group_sale_salesman_all_leads",),
     ),
+    ("base.group_partner_manager", "Contact Creation", "Extra Rights/Contact Creation", ()),
     ("stock.group_stock_user", "User", "Inventory/User", ("base.group_user",)),
     ("stock.group_stock_manager", "Administrator", "Inventory/Administrator", ("stock.group_stock_user",)),
     ("account.group_account_invoice", "Billing", "Invoicing/Billing", ("base.group_user",)),
@@ -1836,6 +1837,7 @@ GROUPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 
 ADMIN_GROUPS = (
     "base.group_system",
+    "base.group_partner_manager",
     "sales_team.group_sale_manager",
     "stock.group_stock_manager",
     "account.group_account_manager",
