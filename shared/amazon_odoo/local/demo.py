@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 import time
+import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,6 +153,10 @@ def run_every_job(stack: LocalStack, say: Say) -> None:
     for job in sorted(JOBS):
         say(f"$ amazon-odoo invoke {job}   (its schedule's event)")
         result = invoke(job, scheduled_event(job))
+        if not result["runs"]:
+            say(
+                "  no seller has it switched on (sellers file: its schedule, and its option where it has one)"
+            )
         for run in result["runs"]:
             counts = ", ".join(f"{k}={v}" for k, v in sorted(run["counts"].items()))
             say(f"  {run['seller_id']}: {run['status']} ({counts}) {run['message']}".rstrip())
@@ -215,7 +220,9 @@ def shell_environment(stack: LocalStack) -> dict[str, str]:
 
 
 def run_demo(*, keep_running: bool = False, say: Say = print, after: Callable[[], None] | None = None) -> int:
-    apply_environment({"POWERTOOLS_LOG_LEVEL": "WARNING"})  # the demo prints its own summary
+    # the demo prints its own summary: no INFO logs, no metric blobs (they are CloudWatch's, in Lambda)
+    apply_environment({"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"})
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     with local_stack(odoo_company="Blue Mug Co.") as stack:
         settings = stack.settings
         say("local stack up:")
