@@ -1,5 +1,7 @@
-"""Sync active products: Amazon's listings report bound to Odoo products by SKU (issue 7). Scheduled, or
-run by hand (``{"job": "sync_products", "seller": "S", "marketplace": "ATVPDKIKX0DER"}``)."""
+"""Sync active products: Amazon's listings report bound to Odoo products by SKU (issue 7). Scheduled, run by
+hand (``{"job": "sync_products", "seller": "S", "marketplace": "ATVPDKIKX0DER"}``), or launched by
+amazon_events when a tracked listings report is DONE (the same input with ``"trigger": "notification"``):
+the run takes the tracked report up and applies it."""
 
 from typing import Any
 

@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # the adapters are imported where they are first built, not a
     from amazon_odoo.adapters.aws.state import DynamoStateStore
     from amazon_odoo.adapters.odoo.gateway import OdooGateway
     from amazon_odoo.domain.notifications import Notification  # settlements (issue 6)
-    from amazon_odoo.ports import WorkQueue
+    from amazon_odoo.ports import JobLauncher, WorkQueue
     from amazon_odoo.services.schedules import ScheduleReport
     from amazon_odoo.services.settlements import SettlementProcessor  # settlements (issue 6)
     from amazon_odoo.services.sync_products import ProductSync  # sync products (issue 7)
@@ -453,7 +453,9 @@ class Container:
 
         return {
             SETTLEMENT_REPORT_TYPE: settlement_report_handler(lambda: self.settlement_processor),
-            LISTINGS_REPORT_TYPE: listings_report_handler(lambda: self.product_sync),  # issue 7
+            LISTINGS_REPORT_TYPE: listings_report_handler(
+                lambda: self.product_sync, lambda: self.job_launcher
+            ),
         }
 
     def _report_finished(self, notification: Notification, seller: SellerConfig) -> str:
@@ -481,6 +483,18 @@ class Container:
         from amazon_odoo.services.sync_products import ProductSync
 
         return ProductSync(self.state, self.amazon, lambda: self.odoo)
+
+    @cached_property
+    def job_launcher(self) -> JobLauncher:
+        """Starts a job handed over by a notification (sync_products for a finished listings report): in a
+        Lambda function, the job's own function (JOB_FUNCTIONS; without its ARN the launch is a ConfigError
+        and the work stays for the next run); elsewhere (CLI, local runner, tests: no Lambda) in-process."""
+        if self.settings.in_lambda:
+            from amazon_odoo.adapters.aws.clients import lambda_client
+            from amazon_odoo.adapters.aws.launcher import LambdaJobLauncher
+
+            return LambdaJobLauncher(lambda_client(self.aws), self.settings.job_functions)
+        return InProcessJobLauncher(self)
 
     def _sync_products_body(self, request: JobRequest | None) -> JobBody:
         marketplace_id = request.marketplace_id if request else None
@@ -534,6 +548,21 @@ JOBS |= {CANCEL_ORDERS}  # cancel at Amazon (issue 4 item 5)
 JOBS |= {SYNC_PRODUCTS}  # sync products (issue 7)
 JOBS |= {SEND_INVOICES, SEND_CREDIT_NOTES}  # buyer documents (issue 8)
 JOBS |= {EXPORT_REFUNDS}  # refunds at Amazon (issue 8)
+
+
+class InProcessJobLauncher:
+    """:class:`amazon_odoo.ports.JobLauncher` where there is no Lambda: the job runs here and now, as its
+    function would run it (``trigger`` "notification"); a retryable failure of the run is the launch's."""
+
+    def __init__(self, container: Container, *, trigger: str = "notification") -> None:
+        self._container = container
+        self._trigger = trigger
+
+    def launch(self, job: str, seller_id: str, *, marketplace_id: str | None = None) -> None:
+        request = JobRequest(
+            job=job, seller_id=seller_id, trigger=self._trigger, marketplace_id=marketplace_id
+        )
+        self._container.run_job(request)
 
 
 def _unknown_job(job: str) -> PermanentError:

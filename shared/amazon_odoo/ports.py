@@ -190,6 +190,15 @@ class WorkQueue(Protocol):
     def send_batch(self, bodies: Sequence[Mapping[str, Any]]) -> int: ...
 
 
+class JobLauncher(Protocol):
+    """Starts a job's run elsewhere and returns at once (its own Lambda function, with the function's own
+    timeout; in-process where there is no Lambda). The run it starts is the scheduled one's:
+    ``{"job", "seller_id", "marketplace", "trigger"}``. Raises RetryableError when the start may be tried
+    again, ConfigError when this deployment has no function for the job."""
+
+    def launch(self, job: str, seller_id: str, *, marketplace_id: str | None = None) -> None: ...
+
+
 class Scheduler(Protocol):
     """Per-seller job schedules (EventBridge Scheduler): the connector's schedules in its own group."""
 

@@ -66,6 +66,9 @@ class Settings(BaseModel):
     schedule_group: str = Field(default="amazon-odoo", alias="SCHEDULE_GROUP")
     scheduler_role_arn: str | None = Field(default=None, alias="SCHEDULER_ROLE_ARN")
     job_functions: dict[str, str] = Field(default_factory=dict, alias="JOB_FUNCTIONS")
+    # set by the Lambda runtime in every function; unset for the CLI, the local runner and tests (there a
+    # job handed over by a notification runs in-process: bootstrap.Container.job_launcher)
+    lambda_function_name: str | None = Field(default=None, alias="AWS_LAMBDA_FUNCTION_NAME")
 
     @field_validator("job_functions", mode="before")
     @classmethod
@@ -92,6 +95,10 @@ class Settings(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @property
+    def in_lambda(self) -> bool:
+        return bool(self.lambda_function_name)
 
     @property
     def odoo_configured(self) -> bool:

@@ -1,8 +1,10 @@
 """Sync active products end to end on the local stack (moto, the SP-API sandbox, the Odoo double): the
 command line asks for a listings report, waits for it, binds the SKUs whose Odoo product has the SKU as
 internal reference, refreshes existing bindings, logs the SKUs no single product matches, switches off the
-connector's own bindings whose SKU is gone; a report still in progress stays tracked and is finished by its
-REPORT_PROCESSING_FINISHED through amazon_events (reports nobody tracks are acknowledged)."""
+connector's own bindings whose SKU is gone (each unmatched SKU named once, then summed up per run); a report
+still in progress stays tracked and its REPORT_PROCESSING_FINISHED through amazon_events hands it to the
+sync_products job (the local runner's in-process launcher: no Lambda here), whose run applies it without
+asking for another (reports nobody tracks are acknowledged)."""
 
 from __future__ import annotations
 
@@ -136,10 +138,16 @@ def test_the_command_binds_by_sku_refreshes_and_logs_the_rest(
     checkpoint = compose().state.get_checkpoint(SELLER_ID, JOB, US)
     assert checkpoint is not None and checkpoint.next_token is None and checkpoint.cursor is not None
 
-    # again: nothing changed at Amazon, nothing is written; the unmatched SKUs are named again
+    # again: nothing changed at Amazon, nothing is written; the unmatched SKUs are not named again, only
+    # counted in one INFO entry, so the run has no problem to report
     assert main(["run", "sync-products", "--seller", SELLER_ID, "--marketplace", US]) == 0
     out = capsys.readouterr().out
     assert "skus_unchanged=4" in out and "skus_bound=0" in out and "skus_refreshed=0" in out
+    assert f"{SELLER_ID} sync_products: succeeded" in out and "skus_unmatched=3" in out
+    entries = compose().state.list_logs(SELLER_ID, job=JOB, limit=500)
+    assert [e.record_ref for e in entries].count("SKU NO-PRODUCT") == 1
+    still = [e for e in entries if "still match no Odoo product" in e.message]
+    assert len(still) == 2 and still[0].level is LogLevel.INFO and still[0].message.startswith("3 SKU(s)")
 
 
 def test_a_report_not_ready_stays_tracked_and_its_notification_finishes_the_sync(
@@ -167,13 +175,16 @@ def test_a_report_not_ready_stays_tracked_and_its_notification_finishes_the_sync
     stack.sandbox.state.processing.polls_to_done = 1
     stack.send_notification(_finished(seller, us_report.report_id, "n-us"))
     stack.send_notification(_finished(seller, "99999999999", "n-other"))  # asked for by someone else
+    asked = len(stack.sandbox.calls("createReport"))
     totals = drain_queue(stack, stack.settings.events_queue_url or "", "amazon_events")
     assert totals == {"delivered": 2, "failed": 0}
+    assert len(stack.sandbox.calls("createReport")) == asked  # the launched run took the tracked one up
     assert app.state.get_checkpoint(SELLER_ID, JOB, US).next_token is None  # type: ignore[union-attr]
     assert app.state.get_checkpoint(SELLER_ID, JOB, CA).next_token  # type: ignore[union-attr]
     assert bindings()["COASTER-SET-4"].asin == "B0NEW"
-    [last] = app.state.list_runs(SELLER_ID, JOB, limit=1)
+    [last] = app.state.list_runs(SELLER_ID, JOB, limit=1)  # the run the notification launched
     assert last.trigger == "notification" and last.counts["skus_refreshed"] == 1
+    assert last.counts["reports_taken_up"] == 1 and "reports_requested" not in last.counts
 
 
 def _finished(seller: SellerConfig, report_id: str, notification_id: str) -> dict[str, Any]:

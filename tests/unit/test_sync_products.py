@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from amazon_odoo.config import SellerConfig, parse_sellers_file
-from amazon_odoo.domain.errors import ConfigError
+from amazon_odoo.domain.errors import ConfigError, PermanentError
 from amazon_odoo.domain.settlements import AmazonReport, ReportDownload
 from amazon_odoo.domain.state import Checkpoint, LogLevel
 from amazon_odoo.mapping.product_sync import OdooProduct
@@ -146,24 +146,122 @@ def test_a_report_tracked_too_long_is_replaced_by_a_new_request(seller: SellerCo
     state.save_checkpoint(
         Checkpoint(seller_id=seller.id, job=JOB, scope=US, next_token="OLD", window_start=NOW - STALE_AFTER)
     )
-    amazon = ScriptedAmazon({US: ["DONE"], CA: ["DONE"]})
+    amazon = ScriptedAmazon({US: ["IN_PROGRESS", "DONE"], CA: ["DONE"]})  # OLD: still in progress
     done = run(sync_with(amazon, state, clock), state, seller, marketplace_id=US, wait_seconds=0)
     assert done.counts["reports_requested"] == 1 and done.counts["reports_synced"] == 1
+    assert amazon.polls == ["OLD", "R1"]
     [warning] = state.list_logs(seller.id, job=JOB, level=LogLevel.WARNING)[-1:]
     assert warning.record_ref in ("listings report OLD", "SKU NOPE-1")
     assert any(e.record_ref == "listings report OLD" for e in state.list_logs(seller.id, job=JOB))
 
 
-def test_unbound_skus_only_are_looked_up_and_the_unmatched_logged(seller: SellerConfig) -> None:
+def test_a_report_tracked_long_that_amazon_has_finished_is_applied_not_asked_anew(
+    seller: SellerConfig,
+) -> None:
+    state, clock = InMemoryStateStore(), Clock()
+    state.save_checkpoint(  # e.g. its notification's launch failed and the next run is hours later
+        Checkpoint(seller_id=seller.id, job=JOB, scope=US, next_token="OLD", window_start=NOW - STALE_AFTER)
+    )
+    amazon = ScriptedAmazon({US: ["DONE"], CA: ["DONE"]})
+    done = run(sync_with(amazon, state, clock), state, seller, marketplace_id=US, wait_seconds=0)
+    assert amazon.created == [] and done.counts["reports_taken_up"] == 1
+    assert done.counts["reports_synced"] == 1 and state.list_bindings(seller.id, US)
+
+
+def test_a_report_tracked_long_that_amazon_no_longer_knows_is_replaced(seller: SellerConfig) -> None:
+    state, clock = InMemoryStateStore(), Clock()
+    state.save_checkpoint(
+        Checkpoint(seller_id=seller.id, job=JOB, scope=US, next_token="GONE", window_start=NOW - STALE_AFTER)
+    )
+    amazon = ScriptedAmazon({US: ["DONE"], CA: ["DONE"]})
+    real_get = amazon.get_report
+
+    def get_report(report_id: str) -> AmazonReport:
+        if report_id == "GONE":
+            raise PermanentError("report GONE not found", record="report GONE")
+        return real_get(report_id)
+
+    amazon.get_report = get_report  # type: ignore[method-assign]
+    done = run(sync_with(amazon, state, clock), state, seller, marketplace_id=US, wait_seconds=0)
+    assert done.counts["reports_requested"] == 1 and done.counts["reports_synced"] == 1
+
+
+def unmatched_entries(state: InMemoryStateStore, seller: SellerConfig, sku: str) -> list[Any]:
+    return [e for e in state.list_logs(seller.id, job=JOB, limit=1000) if e.record_ref == f"SKU {sku}"]
+
+
+def summaries(state: InMemoryStateStore, seller: SellerConfig) -> list[str]:
+    return [e.message for e in state.list_logs(seller.id, job=JOB, limit=1000) if "still match" in e.message]
+
+
+def test_unbound_skus_only_are_looked_up_and_an_unmatched_sku_is_named_once(seller: SellerConfig) -> None:
     state, clock, odoo = InMemoryStateStore(), Clock(), ScriptedOdoo()
     amazon = ScriptedAmazon({US: ["DONE"], CA: ["DONE"]})
     sync = sync_with(amazon, state, clock, odoo)
-    run(sync, state, seller, marketplace_id=US, wait_seconds=0)
-    run(sync, state, seller, marketplace_id=US, wait_seconds=0)
+    first = run(sync, state, seller, marketplace_id=US, wait_seconds=0)
+    second = run(sync, state, seller, marketplace_id=US, wait_seconds=0)
     assert odoo.asked == [["MUG-1", "NOPE-1"], ["NOPE-1"]]  # MUG-1 is bound after the first run
-    nope = [e for e in state.list_logs(seller.id, job=JOB) if e.record_ref == "SKU NOPE-1"]
-    assert len(nope) == 2 and nope[0].level is LogLevel.WARNING
-    assert nope[0].resolution.startswith("create a product with internal reference NOPE-1 in Odoo")
+    [nope] = unmatched_entries(state, seller, "NOPE-1")  # named by the first run only
+    assert nope.level is LogLevel.WARNING and nope.details["run_id"] == first.run_id
+    assert nope.resolution.startswith("create a product with internal reference NOPE-1 in Odoo")
+    summary = (
+        "1 SKU(s) of marketplace ATVPDKIKX0DER still match no Odoo product: see earlier entries "
+        "(`amazon-odoo log --job sync_products --level WARNING`); `amazon-odoo products list` shows the SKUs bound"
+    )
+    assert summaries(state, seller) == [summary, summary]  # one INFO line a run
+    assert first.status.value == "partial" and first.counts["skus_unmatched_new"] == 1
+    assert second.status.value == "succeeded" and second.counts["skus_unmatched"] == 1
+    assert second.counts["skus_unmatched_new"] == 0
+
+
+def test_an_unmatched_sku_that_goes_and_comes_back_or_changes_reason_is_named_again(
+    seller: SellerConfig,
+) -> None:
+    state, clock = InMemoryStateStore(), Clock()
+    amazon = ScriptedAmazon({US: ["DONE"], CA: ["DONE"]})
+
+    class Odoo(ScriptedOdoo):
+        archived = False
+
+        def products_by_reference(self, company: str, references: Any) -> dict[str, list[OdooProduct]]:
+            found = super().products_by_reference(company, references)
+            if self.archived and "NOPE-1" in references:
+                found["NOPE-1"] = [OdooProduct(9, "NOPE-1", active=False)]
+            return found
+
+    odoo = Odoo()
+    sync = sync_with(amazon, state, clock, odoo)
+    run(sync, state, seller, marketplace_id=US, wait_seconds=0)  # named
+    amazon.content = "seller-sku\tquantity\nMUG-1\t3\n"
+    run(sync, state, seller, marketplace_id=US, wait_seconds=0)  # gone from the report: forgotten
+    amazon.content = REPORT
+    run(sync, state, seller, marketplace_id=US, wait_seconds=0)  # back, still unmatched: named again
+    run(sync, state, seller, marketplace_id=US, wait_seconds=0)  # same: not named
+    odoo.archived = True
+    run(sync, state, seller, marketplace_id=US, wait_seconds=0)  # another reason: named again
+    entries = unmatched_entries(state, seller, "NOPE-1")
+    assert len(entries) == 3 and "only archived" in entries[0].message  # newest first
+
+
+def test_the_cap_names_the_rest_in_later_runs(seller: SellerConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("amazon_odoo.services.sync_products.MAX_UNMATCHED_ENTRIES", 2)
+    state, clock = InMemoryStateStore(), Clock()
+    amazon = ScriptedAmazon({US: ["DONE"], CA: ["DONE"]})
+    amazon.content = "seller-sku\tquantity\n" + "".join(f"NO-{i}\t1\n" for i in range(3))
+    sync = sync_with(amazon, state, clock)
+    run(sync, state, seller, marketplace_id=US, wait_seconds=0)
+    named = {e.record_ref for e in state.list_logs(seller.id, job=JOB) if e.record_ref.startswith("SKU ")}
+    assert named == {"SKU NO-0", "SKU NO-1"}
+    [more] = [e for e in state.list_logs(seller.id, job=JOB) if "1 more SKU(s)" in e.message]
+    assert more.level is LogLevel.WARNING and more.details["skus"] == ["NO-2"]
+    second = run(sync, state, seller, marketplace_id=US, wait_seconds=0)
+    assert [
+        e.record_ref
+        for e in state.list_logs(seller.id, job=JOB)
+        if e.details["run_id"] == second.run_id and e.record_ref.startswith("SKU ")
+    ] == ["SKU NO-2"]
+    third = run(sync, state, seller, marketplace_id=US, wait_seconds=0)
+    assert third.status.value == "succeeded" and third.counts["skus_unmatched"] == 3
 
 
 def test_an_unreadable_report_fails_its_marketplace_and_is_tracked_no_more(seller: SellerConfig) -> None:

@@ -10,7 +10,10 @@ first:
   two by hand, less in a Lambda); when Amazon is not done by then the report stays tracked and the run
   says so;
 - the ``REPORT_PROCESSING_FINISHED`` notification of that report (only report ids tracked here are acted
-  on; others are acknowledged);
+  on; others are acknowledged): the amazon_events function (60 s) only checks the report is ours and DONE
+  and hands it to this job's own function (a :class:`~amazon_odoo.ports.JobLauncher` launch of
+  ``sync_products`` for the seller and marketplace, ``trigger`` "notification"), whose run takes the
+  tracked report up and applies it; a launch that fails leaves the report tracked for the next run;
 - the next run, which takes up the tracked report instead of asking for another (unless it is older
   than :data:`STALE_AFTER`).
 
@@ -18,8 +21,11 @@ Finishing a report: under a lease (notification and run may race), its document 
 temporary file and parsed as a stream (``domain/listings_report.py``); the SKUs not bound yet are looked
 up in Odoo by internal reference, one ``search_read`` per 2,000; bindings are planned
 (``mapping/product_sync.py``) and only the changed ones written, in batches. Every SKU no Odoo product
-matches gets a log book entry (WARNING, record ``SKU <sku>``) saying how to fix it; nothing is created in
-Odoo. Then the report is no longer tracked (``cursor`` = its creation time: the last sync).
+matches gets a log book entry (WARNING, record ``SKU <sku>``) saying how to fix it, once: the SKUs already
+named (per seller and marketplace, :data:`UNMATCHED_VALUES` in the listing values store) are not named again
+while they stay unmatched, only summed up in one INFO entry per run; a SKU matched (or gone) and later
+unmatched again is named again. Nothing is created in Odoo. Then the report is no longer tracked
+(``cursor`` = its creation time: the last sync).
 """
 
 from __future__ import annotations
@@ -53,8 +59,8 @@ from amazon_odoo.domain.listings_report import (
 from amazon_odoo.domain.notifications import Notification, get_ci
 from amazon_odoo.domain.settlements import REPORT_DONE, AmazonReport
 from amazon_odoo.domain.state import Checkpoint, LogLevel, utcnow
-from amazon_odoo.mapping.product_sync import SyncPlan, plan_sync, unbound_skus
-from amazon_odoo.ports import AmazonGateway, OdooGateway, StateStore
+from amazon_odoo.mapping.product_sync import SyncPlan, Unmatched, plan_sync, unbound_skus
+from amazon_odoo.ports import AmazonGateway, JobLauncher, OdooGateway, StateStore
 from amazon_odoo.services.jobs import JobContext, run_job
 from amazon_odoo.services.notifications import NotificationHandler
 
@@ -72,9 +78,13 @@ STALE_AFTER = timedelta(hours=6)
 POLL_PAUSES = (2.0, 3.0, 5.0, 8.0, 13.0, 20.0)
 DEFAULT_WAIT_SECONDS = 120.0
 LEASE_SECONDS = 900
-#: Per marketplace and run, at most this many log book entries name an unmatched SKU (one each); the rest
-#: are summed up in one entry (a first sync against an empty Odoo would otherwise write 50,000 entries).
+#: Per marketplace and run, at most this many log book entries name an unmatched SKU not named before (one
+#: each); the rest are summed up in one entry and named by the next runs (a first sync against an empty Odoo
+#: would otherwise write 50,000 entries).
 MAX_UNMATCHED_ENTRIES = 1000
+#: The SKUs already named as unmatched, per (seller, marketplace): "job" of the listing values store, SKU ->
+#: the unmatched kind ("" once it is matched or gone).
+UNMATCHED_VALUES = "sync_products_unmatched"
 MAX_ROW_ENTRIES = 100  # rows of the report that could not be read, one entry each, then summed up
 SAMPLE = 100  # SKUs named in a summary entry's details
 FINISHED_BAD = ("FATAL", "CANCELLED")
@@ -193,6 +203,9 @@ class ProductSync:
         if checkpoint.next_token and asked is not None and now - asked < STALE_AFTER:
             ctx.counts["reports_taken_up"] += 1
             return checkpoint
+        if checkpoint.next_token and self._finished_at_amazon(amazon, str(checkpoint.next_token)):
+            ctx.counts["reports_taken_up"] += 1  # old, but Amazon is done with it: applied, not asked anew
+            return checkpoint
         if checkpoint.next_token:
             ctx.log(
                 f"listings report {checkpoint.next_token} of marketplace {mp.id} was asked for at "
@@ -205,6 +218,17 @@ class ProductSync:
         return self.state.save_checkpoint(
             checkpoint.model_copy(update={"next_token": report_id, "window_start": now, "updated_at": now})
         )
+
+    @staticmethod
+    def _finished_at_amazon(amazon: AmazonGateway, report_id: str) -> bool:
+        """A stale report Amazon has finished after all (e.g. its notification's launch failed); one Amazon
+        no longer knows counts as not finished (a new one is asked for)."""
+        try:
+            return _finished(amazon.get_report(report_id))
+        except ConnectorError as error:
+            if error.disposition is Disposition.RETRY:
+                raise
+            return False
 
     # -- one report ----------------------------------------------------------------------------------------
 
@@ -258,7 +282,17 @@ class ProductSync:
         plan = plan_sync(rows, bound, products, seller_id=seller.id, marketplace_id=mp.id, now=self._clock())
         self.state.save_bindings(plan.write)
         synced = Synced(mp.id, report.report_id, read, plan, len(problems))
-        _log_outcome(ctx, synced, problems)
+        named = {
+            sku: kind
+            for sku, kind in self.state.listing_values(seller.id, UNMATCHED_VALUES, mp.id).items()
+            if kind
+        }
+        logged = _log_outcome(ctx, synced, problems, named)
+        unmatched = {u.sku for u in plan.unmatched}
+        changes = {sku: "" for sku in named if sku not in unmatched}  # matched or gone: named again next time
+        changes.update({u.sku: u.kind.value for u in logged})
+        if changes:
+            self.state.save_listing_values(seller.id, UNMATCHED_VALUES, mp.id, changes)
         return synced
 
     def _untrack(self, seller_id: str, marketplace_id: str, report: AmazonReport, *, synced: bool) -> None:
@@ -290,9 +324,11 @@ class ProductSync:
                 return mp
         return None
 
-    def on_notification(self, notification: Notification, seller: SellerConfig) -> str:
-        """REPORT_PROCESSING_FINISHED of a listings report: finished now when it is one this connector asked
-        for and still tracks; acknowledged otherwise."""
+    def on_notification(self, notification: Notification, seller: SellerConfig, launcher: JobLauncher) -> str:
+        """REPORT_PROCESSING_FINISHED of a listings report: when it is one this connector asked for and still
+        tracks, and Amazon is DONE with it, the job's own function is launched to apply it (``launcher``);
+        a report that ended FATAL or CANCELLED is finished here (nothing to download); others are
+        acknowledged. The report stays tracked until a run has applied it."""
         body = get_ci(notification.payload, "reportProcessingFinishedNotification")
         report_id = str(get_ci(body, "reportId") or "") if isinstance(body, Mapping) else ""
         if not report_id:
@@ -308,30 +344,50 @@ class ProductSync:
                 "synced already): acknowledged",
                 record=f"listings report {report_id}",
             )
-        outcome: list[str] = []
+        report = self._amazon_for(seller).get_report(report_id)
+        if not _finished(report):
+            return f"listings report {report.processing_status}"  # the run waiting for it, or the next one
+        if report.processing_status != REPORT_DONE:  # FATAL, CANCELLED: logged and tracked no more
 
-        def body_(ctx: JobContext) -> None:
-            report = self._amazon_for(seller).get_report(report_id)
-            if report.processing_status not in (REPORT_DONE, *FINISHED_BAD):
-                outcome.append(f"listings report {report.processing_status}")  # a later run takes it up
-                return
-            synced = self.finish(ctx, mp, report)
-            outcome.append("listings synced" if synced is not None else "listings report busy")
+            def body_(ctx: JobContext) -> None:
+                self.finish(ctx, mp, report)
 
-        run_job(self.state, seller, JOB, body_, trigger="notification")
-        return outcome[0] if outcome else "listings not synced"
+            run_job(self.state, seller, JOB, body_, trigger="notification")
+            return f"listings report {report.processing_status}"
+        try:
+            launcher.launch(JOB, seller.id, marketplace_id=mp.id)
+        except ConnectorError as error:
+            if error.disposition is Disposition.RETRY:
+                raise  # the notification comes again; the report is still tracked
+            raise type(error)(
+                f"listings report {report_id} of marketplace {mp.id} is ready but the {JOB} run could not be "
+                f"started: {error.message}; the report stays tracked",
+                record=f"listings report {report_id}",
+                resolution=f"{error.resolution}; meanwhile the next scheduled run (or `amazon-odoo run "
+                f"sync-products --seller {seller.id}`) applies it",
+                source=error.source,
+                code=error.code,
+            ) from error
+        return "listings sync launched"
 
 
-def listings_report_handler(sync: Callable[[], ProductSync]) -> NotificationHandler:
-    """The listings report's REPORT_PROCESSING_FINISHED handler (``sync`` built on first use)."""
+def listings_report_handler(
+    sync: Callable[[], ProductSync], launcher: Callable[[], JobLauncher]
+) -> NotificationHandler:
+    """The listings report's REPORT_PROCESSING_FINISHED handler (``sync`` and ``launcher`` built on first
+    use)."""
 
     def handle(notification: Notification, seller: SellerConfig) -> str:
-        return sync().on_notification(notification, seller)
+        return sync().on_notification(notification, seller, launcher())
 
     return handle
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
+
+
+def _finished(report: AmazonReport) -> bool:
+    return report.processing_status in (REPORT_DONE, *FINISHED_BAD)
 
 
 def _marketplaces(seller: SellerConfig, marketplace_id: str | None) -> list[MarketplaceConfig]:
@@ -375,7 +431,11 @@ def _read_report(
     return rows, reader.problems, reader.rows_read
 
 
-def _log_outcome(ctx: JobContext, synced: Synced, problems: Sequence[RowProblem]) -> None:
+def _log_outcome(
+    ctx: JobContext, synced: Synced, problems: Sequence[RowProblem], named: Mapping[str, str]
+) -> list[Unmatched]:
+    """Counts and log book entries of one applied report; ``named``: the unmatched SKUs (-> kind) an earlier
+    run named already. Returns the unmatched SKUs named by this run."""
     plan, mp_id, record = synced.plan, synced.marketplace_id, f"listings report {synced.report_id}"
     counts = ctx.counts
     counts["reports_synced"] += 1
@@ -401,7 +461,9 @@ def _log_outcome(ctx: JobContext, synced: Synced, problems: Sequence[RowProblem]
             record=record,
             details={"lines": [p.line for p in problems[MAX_ROW_ENTRIES : MAX_ROW_ENTRIES + SAMPLE]]},
         )
-    for item in plan.unmatched[:MAX_UNMATCHED_ENTRIES]:
+    new = [u for u in plan.unmatched if named.get(u.sku) != u.kind.value]  # first time, or another reason
+    counts["skus_unmatched_new"] += len(new)
+    for item in new[:MAX_UNMATCHED_ENTRIES]:
         ctx.log(
             item.message,
             level=LogLevel.WARNING,
@@ -409,14 +471,27 @@ def _log_outcome(ctx: JobContext, synced: Synced, problems: Sequence[RowProblem]
             resolution=item.resolution,
             details={"marketplace": mp_id, "kind": item.kind.value},
         )
-    rest = plan.unmatched[MAX_UNMATCHED_ENTRIES:]
+    rest = new[MAX_UNMATCHED_ENTRIES:]
     if rest:
         ctx.log(
-            f"{len(rest)} more SKU(s) of marketplace {mp_id} match no single Odoo product: not bound",
+            f"{len(rest)} more SKU(s) of marketplace {mp_id} match no single Odoo product: not bound (the "
+            f"next runs name them, up to {MAX_UNMATCHED_ENTRIES} a run)",
             level=LogLevel.WARNING,
             record=record,
             resolution="create products with these internal references in Odoo, or `amazon-odoo products import`",
             details={"marketplace": mp_id, "skus": [u.sku for u in rest[:SAMPLE]]},
+        )
+    if plan.unmatched:
+        ctx.log(
+            f"{len(plan.unmatched)} SKU(s) of marketplace {mp_id} still match no Odoo product: see earlier "
+            "entries (`amazon-odoo log --job sync_products --level WARNING`); `amazon-odoo products list` "
+            "shows the SKUs bound",
+            record=record,
+            details={
+                "marketplace": mp_id,
+                "named_now": min(len(new), MAX_UNMATCHED_ENTRIES),
+                "skus": [u.sku for u in plan.unmatched[:SAMPLE]],
+            },
         )
     if plan.retired:
         ctx.log(
@@ -433,3 +508,4 @@ def _log_outcome(ctx: JobContext, synced: Synced, problems: Sequence[RowProblem]
             resolution="create their listings at Amazon, or remove the bindings if they are no longer sold",
             details={"marketplace": mp_id, "skus": plan.unlisted_kept[:SAMPLE]},
         )
+    return new[:MAX_UNMATCHED_ENTRIES]

@@ -117,6 +117,11 @@ def scheduler_client(target: AwsTarget | None = None) -> EventBridgeSchedulerCli
     return cast("EventBridgeSchedulerClient", _client(target or AwsTarget.from_settings(), "scheduler"))
 
 
+def lambda_client(target: AwsTarget | None = None) -> Any:
+    """Lambda (``invoke`` of a job's function: adapters/aws/launcher.py); untyped, no stubs installed."""
+    return _client(target or AwsTarget.from_settings(), "lambda")
+
+
 def clear_clients() -> None:
     """Forget every cached session and client (tests, the local runner after re-pointing settings)."""
     _client.cache_clear()
@@ -185,6 +190,7 @@ _KIND_OF_RESOURCE = {
     "secretsmanager": "secret",
     "s3": "bucket",
     "scheduler": "schedule",
+    "lambda": "function",
 }
 _CREATE_HINT = {
     "dynamodb": "deploy the stack (or run `amazon-odoo demo`) so the table exists, and check STATE_TABLE",
@@ -192,6 +198,7 @@ _CREATE_HINT = {
     "secretsmanager": "create it (`amazon-odoo sellers load` stores env: credentials) or fix the reference",
     "s3": "deploy the stack so the bucket exists, and check DOCUMENTS_BUCKET",
     "scheduler": "deploy the stack so the schedule group exists, and check SCHEDULE_GROUP",
+    "lambda": "deploy the stack so the function exists, and check JOB_FUNCTIONS (template output JobFunctions)",
 }
 
 
