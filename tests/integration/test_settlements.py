@@ -54,11 +54,14 @@ SKUS = ("MUG-BLUE-12", "MUG-RED-12", "COASTER-SET-4", "TEAPOT-WHITE")
 ACCOUNTS = {"600100": "Amazon commissions", "600200": "Amazon subscription"}
 
 
-def make_seller(**settlements: Any) -> SellerConfig:
+def make_seller(*, returns: dict[str, Any] | None = None, **settlements: Any) -> SellerConfig:
+    """The example seller; Odoo documents of refunds that start at Amazon off unless ``returns`` says
+    (tests/integration/test_settlement_refunds.py has them on)."""
     raw: dict[str, Any] = yaml.safe_load((ROOT / "infrastructure" / "sellers.example.yaml").read_text())
     entry = raw["sellers"][0]
     entry["marketplaces"][0]["ending_balance_account"] = "101701"  # Liquidity Transfer: the deposit's way out
     entry["settlements"].update(settlements)
+    entry["returns"].update(returns or {"create_credit_note": False, "create_return_picking": False})
     return parse_sellers_file(raw).sellers[0]
 
 

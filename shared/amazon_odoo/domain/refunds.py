@@ -173,7 +173,7 @@ class RefundRecord(BaseModel):
     reason: str = DEFAULT_REASON
     currency: str = ""
     lines: tuple[RefundLine, ...]
-    source: str = "cli"  # cli | credit_note
+    source: str = "cli"  # cli | credit_note | amazon (started at Amazon, met in a settlement)
     full: bool = False  # asked as "everything left"
     credit_note_id: int | None = None  # the Odoo credit note it came from, or created for it
     return_picking_ids: tuple[int, ...] = ()

@@ -314,6 +314,7 @@ class SettlementRow:
     merchant_order_id: str = ""
     order_item_code: str = ""
     sku: str = ""
+    quantity: int = 0  # quantity-purchased (0: not given)
 
 
 class SettlementReader:
@@ -460,7 +461,13 @@ class SettlementReader:
                 merchant_order_id=cell(cells, "merchant-order-id"),
                 order_item_code=cell(cells, "order-item-code"),
                 sku=cell(cells, "sku"),
+                quantity=_quantity(cell(cells, "quantity-purchased")),
             )
+
+
+def _quantity(text: str) -> int:
+    """``quantity-purchased`` as a whole number of units (0 when empty or not a whole number)."""
+    return int(text) if text.isdigit() else 0
 
 
 # -- the statement an accountant wants ------------------------------------------------------------------------
@@ -484,6 +491,17 @@ ChargeKey = tuple[str, str]  # (amount type, amount description)
 
 
 @dataclass
+class RefundedItem:
+    """What a refund gave back for one order item (the receivable rows of one ``order-item-code``/``sku``):
+    Amazon's amounts (negative) by (amount type, description), and the units when the rows say."""
+
+    order_item_code: str
+    sku: str
+    quantity: int = 0
+    amounts: dict[ChargeKey, Decimal] = field(default_factory=dict)
+
+
+@dataclass
 class SettlementLine:
     """One statement line: one order and transaction type (parts summed), or one account-level fee type."""
 
@@ -495,6 +513,10 @@ class SettlementLine:
     receivable: Decimal = Decimal(0)
     charges: dict[ChargeKey, Decimal] = field(default_factory=dict)
     rows: int = 0
+    #: refunds: the adjustment ids of the rows and the receivable part item by item (a credit note is made
+    #: of them when the refund started at Amazon)
+    adjustment_ids: list[str] = field(default_factory=list)
+    refunded: dict[tuple[str, str], RefundedItem] = field(default_factory=dict)
 
     @property
     def amount(self) -> Decimal:
@@ -571,6 +593,8 @@ def aggregate(reader: SettlementReader) -> SettlementStatement:
         line.rows += 1
         if kind in (LineKind.ORDER, LineKind.REFUND) and row.amount_type in RECEIVABLE_AMOUNT_TYPES:
             line.receivable += row.amount
+            if kind is LineKind.REFUND:
+                _refunded(line, row)
         else:
             charge = (row.amount_type, row.amount_description)
             line.charges[charge] = line.charges.get(charge, Decimal(0)) + row.amount
@@ -586,6 +610,18 @@ def aggregate(reader: SettlementReader) -> SettlementStatement:
     ordered = sorted(lines.values(), key=lambda x: (x.date, _KIND_ORDER[x.kind], x.order_id, x.label))
     name = max(marketplaces, key=lambda n: marketplaces[n]) if marketplaces else ""
     return SettlementStatement(summary=summary, lines=ordered, rows=count, marketplace_name=name)
+
+
+def _refunded(line: SettlementLine, row: SettlementRow) -> None:
+    if row.adjustment_id and row.adjustment_id not in line.adjustment_ids:
+        line.adjustment_ids.append(row.adjustment_id)
+    key = (row.order_item_code, row.sku)
+    item = line.refunded.get(key)
+    if item is None:
+        item = line.refunded[key] = RefundedItem(order_item_code=row.order_item_code, sku=row.sku)
+    item.quantity = max(item.quantity, row.quantity)  # each row of the item repeats its units
+    charge = (row.amount_type, row.amount_description)
+    item.amounts[charge] = item.amounts.get(charge, Decimal(0)) + row.amount
 
 
 _KIND_ORDER = {

@@ -15,7 +15,9 @@ tracker writes the refusal in the log book); one whose feed never reached Amazon
 A refund asked by hand also makes, per the seller's ``returns`` options, the return picking of the refunded
 units (``create_return_picking``) and the posted credit note of the order's invoice (``create_credit_note``;
 partial refunds keep only the refunded lines), both once (found again by their reference
-``Amazon refund <refund id>``). A refund coming from a credit note needs no other credit note.
+``Amazon refund <refund id>``). A refund coming from a credit note needs no other credit note. Credit notes
+the connector made for refunds that started at Amazon (``services/settlement_refunds.py``, refunds of source
+``amazon``) are never sent to Amazon: found by their reference, or by their refund record.
 """
 
 from __future__ import annotations
@@ -483,7 +485,7 @@ def credit_note_asks(
     for document in documents:
         move = moves.get(document.move_id, {})
         if str(move.get("ref") or "").startswith(REF_PREFIX):
-            continue  # made by the connector for a refund asked by hand: sent already
+            continue  # made by the connector: for a refund asked by hand (sent already) or done at Amazon
         lines: list[AskedLine] = []
         shipping = Decimal(0)
         shipping_tax = Decimal(0)
@@ -551,10 +553,20 @@ def export_refunds(
             record=f"account.move {move_id}",
             resolution="refund it by hand (amazon-odoo orders refund ORDER_ID --line SKU=AMOUNT ...)",
         )
+    asks = [ask for ask in asks if not _made_for_amazon(state, seller.id, ask)]
     ctx.counts["credit_notes"] = len(asks)
     outcome = refund_at_amazon(ctx, amazon, tracker, asks) if asks else RefundOutcome()
     state.save_checkpoint(checkpoint.model_copy(update={"cursor": now}))
     return outcome
+
+
+def _made_for_amazon(state: StateStore, seller_id: str, ask: RefundAsk) -> bool:
+    """The credit note was made by the connector for a refund that started at Amazon (settlements): Amazon
+    refunded it already, it is never sent back (even when its reference was changed in Odoo)."""
+    return any(
+        r.source == "amazon" and r.credit_note_id == ask.credit_note_id
+        for r in state.order_refunds(seller_id, ask.order_id)
+    )
 
 
 def refund_summary(records: Iterable[RefundRecord]) -> list[str]:

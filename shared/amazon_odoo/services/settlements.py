@@ -19,7 +19,9 @@ half-way finds it and writes only the lines it lacks — and the lines written i
 (``mapping/settlements.py``): open items of the orders found first, marked, the lines created, Odoo
 reconciling them as it posts. The ending balance is closed; every line matched makes the report
 ``reconciled``, lines left open (no invoice yet, no account mapped) make it ``imported`` with one log book
-entry each saying what to do. An ``imported`` report is looked at again on later runs: lines whose invoice
+entry each saying what to do. A refund that started at Amazon (no credit note of its order in Odoo) gets
+its credit note first when the seller's ``returns.create_credit_note`` is on (``services/settlement_refunds.py``),
+so its line is matched too. An ``imported`` report is looked at again on later runs: lines whose invoice
 has appeared since are matched then.
 
 A run has a time budget (the Lambda's): out of time, the report's progress is kept and the run stops with
@@ -55,7 +57,6 @@ from amazon_odoo.domain.settlements import (
     SETTLEMENT_REPORT_TYPE,
     AmazonReport,
     ReportState,
-    SettlementFormatError,
     SettlementLine,
     SettlementReader,
     SettlementRecord,
@@ -65,8 +66,11 @@ from amazon_odoo.domain.settlements import (
 )
 from amazon_odoo.domain.state import LogLevel, utcnow
 from amazon_odoo.mapping.settlements import (
+    REFUND_OPEN,
     FeeRule,
+    LineMatch,
     OdooStatement,
+    OpenStatementLine,
     PlannedLine,
     Problem,
     SettlementJournal,
@@ -79,6 +83,7 @@ from amazon_odoo.mapping.settlements import (
 from amazon_odoo.ports import AmazonGateway, OdooGateway, StateStore
 from amazon_odoo.services.jobs import JobContext, run_job
 from amazon_odoo.services.notifications import NotificationHandler
+from amazon_odoo.services.settlement_refunds import AmazonRefunds
 
 JOB = "process_settlements"
 REPORT_PROCESSING_FINISHED = "REPORT_PROCESSING_FINISHED"
@@ -171,6 +176,7 @@ class SettlementProcessor:
         self._monotonic = monotonic
         self._worker = worker or f"settlements-{uuid.uuid4().hex[:12]}"
         self._batch = max(1, batch_lines)
+        self._refunds = AmazonRefunds(state, clock)
 
     # -- listing ---------------------------------------------------------------------------------------
 
@@ -303,22 +309,9 @@ class SettlementProcessor:
                 )
             document_id = report.document_id
             record = self._save(record, document_id=document_id, report_created_at=report.created_time)
-        marketplace = self._marketplace(ctx.seller, record.marketplace_id)
-        day_first = marketplace is not None and marketplace.region != "NA"
-        with tempfile.TemporaryFile() as file:
-            download = amazon.download_report_document(document_id, file)
-            file.seek(0)
-            try:
-                statement = read_statement(
-                    file,
-                    download.charset,
-                    day_first=day_first,
-                    record=f"settlement report {record.report_id}",
-                )
-            except SettlementFormatError as error:
-                return self._fail(ctx, record, error)
-            except PermanentError as error:  # the rows do not add up to the total
-                return self._fail(ctx, record, error)
+        statement = self._statement(ctx.seller, record, document_id)
+        if isinstance(statement, PermanentError):
+            return self._fail(ctx, record, statement)
         summary = statement.summary
         if not record.marketplace_id:
             found = marketplace_by_name(statement.marketplace_name, MARKETPLACES)
@@ -349,6 +342,26 @@ class SettlementProcessor:
                 message="",
             )
         return self._write(ctx, record, statement, odoo, deadline)
+
+    def _statement(
+        self, seller: SellerConfig, record: SettlementRecord, document_id: str
+    ) -> SettlementStatement | PermanentError:
+        """The report's document downloaded and read; a document that cannot be read (a row, or rows that do
+        not add up to the total) answers its error. Amazon's errors are raised."""
+        marketplace = self._marketplace(seller, record.marketplace_id)
+        day_first = marketplace is not None and marketplace.region != "NA"
+        with tempfile.TemporaryFile() as file:
+            download = self._amazon_for(seller).download_report_document(document_id, file)
+            file.seek(0)
+            try:
+                return read_statement(
+                    file,
+                    download.charset,
+                    day_first=day_first,
+                    record=f"settlement report {record.report_id}",
+                )
+            except PermanentError as error:  # SettlementFormatError, or the rows do not add up to the total
+                return error
 
     @staticmethod
     def _marketplace(seller: SellerConfig, marketplace_id: str) -> MarketplaceConfig | None:
@@ -464,6 +477,17 @@ class SettlementProcessor:
                 )
             orders = [line.order_id for line in batch if line.receivable and line.order_id]
             items = odoo.open_items(journal.company_id, orders, journal) if orders else {}
+            credited = self._refunds.credit(
+                ctx,
+                odoo,
+                batch,
+                items,
+                marketplace_id=record.marketplace_id,
+                currency=summary.currency,
+                company_id=journal.company_id,
+            )
+            if credited:  # refunds that started at Amazon got their credit notes: match the lines with them
+                items.update(odoo.open_items(journal.company_id, sorted(credited), journal))
             planned: list[PlannedLine] = plan_lines(batch, refs, items, used)
             markers = {item: marker for line in planned for item, marker in line.markers.items()}
             statement_id = odoo.write_statement_lines(
@@ -567,6 +591,15 @@ class SettlementProcessor:
         matches = rematch(open_lines, items, REFUND_TYPES)
         odoo.match_open_lines(matches)
         matched = {match.item_id for match in matches}
+        # then refunds that started at Amazon: their credit notes made once the sales are matched (a credit
+        # note of an unpaid invoice is reconciled with it by Odoo as it is posted, and has nothing open)
+        later = self._credit_waiting(
+            ctx, record, [line for line in open_lines if line.item_id not in matched], journal, odoo
+        )
+        if later:
+            odoo.match_open_lines(later)
+            matches += later
+            matched |= {match.item_id for match in later}
         left = {line.statement_line_id for line in open_lines if line.item_id not in matched}
         for match in matches:
             ctx.log(
@@ -586,6 +619,46 @@ class SettlementProcessor:
             message=f"{len(left)} line(s) wait for a match (see the log book)" if left else "",
         )
         return Processed(updated, lines_matched=len(matches))
+
+    def _credit_waiting(
+        self,
+        ctx: JobContext,
+        record: SettlementRecord,
+        open_lines: Sequence[OpenStatementLine],
+        journal: SettlementJournal,
+        odoo: OdooGateway,
+    ) -> list[LineMatch]:
+        """Refund lines that wait for a credit note of an order that is in Odoo now: the report is read again
+        for what Amazon refunded item by item, the credit notes are made, and the lines matched with them."""
+        waiting = [
+            line.order_id
+            for line in open_lines
+            if line.transaction_type in REFUND_TYPES and line.item_name.endswith(REFUND_OPEN)
+        ]
+        wanted = (
+            self._refunds.waiting(ctx, odoo, waiting, marketplace_id=record.marketplace_id)
+            if waiting
+            else set()
+        )
+        if not wanted or not record.document_id:
+            return []
+        statement = self._statement(ctx.seller, record, record.document_id)
+        if isinstance(statement, PermanentError):
+            return []
+        refunds = [line for line in statement.lines if line.order_id in wanted]
+        credited = self._refunds.credit(
+            ctx,
+            odoo,
+            refunds,
+            {},
+            marketplace_id=record.marketplace_id,
+            currency=record.currency,
+            company_id=journal.company_id,
+        )
+        if not credited:
+            return []
+        items = odoo.open_items(journal.company_id, sorted(credited), journal)
+        return rematch([line for line in open_lines if line.order_id in credited], items, REFUND_TYPES)
 
     # -- the notification ------------------------------------------------------------------------------
 
