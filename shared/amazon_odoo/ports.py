@@ -7,37 +7,39 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
-from amazon_odoo.config import SellerConfig
-from amazon_odoo.domain.documents import BuyerDocument, OdooDocument  # buyer documents (issue 8)
-from amazon_odoo.domain.feeds import AmazonFeed, AmazonFeedDocument, FailedItem, FeedRecord, FeedStatus
-from amazon_odoo.domain.listings import ListingBinding, ListingsSubmission  # listings out (issue 5)
-from amazon_odoo.domain.marketplaces import MarketplaceParticipation, SellerAccount
-from amazon_odoo.domain.onboarding import Check, OdooRecord  # issue 9
-from amazon_odoo.domain.products import CatalogItem, ListingsItemView  # products (issue 7)
-from amazon_odoo.domain.refunds import CreditLine, RefundRecord  # refunds at Amazon (issue 8)
-from amazon_odoo.domain.schedules import JobSchedule  # per-seller schedules (issue 9)
-from amazon_odoo.domain.settlements import (  # settlements (issue 6)
-    AmazonReport,
-    ReportDownload,
-    ReportPage,
-    ReportState,
-    SettlementRecord,
-)
-from amazon_odoo.domain.shipments import ShipmentRecord
-from amazon_odoo.domain.state import Checkpoint, JobRun, LogEntry, LogLevel, ParkedOrder
-from amazon_odoo.domain.subscriptions import Destination, DestinationKind, Subscription  # issue 9
-from amazon_odoo.mapping.listings import OdooStock, PricelistPrices  # listings out (issue 5)
-from amazon_odoo.mapping.product_sync import OdooProduct  # sync products (issue 7)
-from amazon_odoo.mapping.settlements import (  # settlements (issue 6)
-    LineMatch,
-    OdooStatement,
-    OpenItem,
-    OpenStatementLine,
-    SettlementJournal,
-)
-from amazon_odoo.mapping.shipments import OdooDelivery
+# Annotations only (postponed): the services import this module at cold start, the models load when used.
+if TYPE_CHECKING:
+    from amazon_odoo.config import SellerConfig
+    from amazon_odoo.domain.documents import BuyerDocument, OdooDocument  # buyer documents (issue 8)
+    from amazon_odoo.domain.feeds import AmazonFeed, AmazonFeedDocument, FailedItem, FeedRecord, FeedStatus
+    from amazon_odoo.domain.listings import ListingBinding, ListingsSubmission  # listings out (issue 5)
+    from amazon_odoo.domain.marketplaces import MarketplaceParticipation, SellerAccount
+    from amazon_odoo.domain.onboarding import Check, OdooRecord  # issue 9
+    from amazon_odoo.domain.products import CatalogItem, ListingsItemView  # products (issue 7)
+    from amazon_odoo.domain.refunds import CreditLine, RefundRecord  # refunds at Amazon (issue 8)
+    from amazon_odoo.domain.schedules import JobSchedule  # per-seller schedules (issue 9)
+    from amazon_odoo.domain.settlements import (  # settlements (issue 6)
+        AmazonReport,
+        ReportDownload,
+        ReportPage,
+        ReportState,
+        SettlementRecord,
+    )
+    from amazon_odoo.domain.shipments import ShipmentRecord
+    from amazon_odoo.domain.state import Checkpoint, JobRun, LogEntry, LogLevel, ParkedOrder
+    from amazon_odoo.domain.subscriptions import Destination, DestinationKind, Subscription  # issue 9
+    from amazon_odoo.mapping.listings import OdooStock, PricelistPrices  # listings out (issue 5)
+    from amazon_odoo.mapping.product_sync import OdooProduct  # sync products (issue 7)
+    from amazon_odoo.mapping.settlements import (  # settlements (issue 6)
+        LineMatch,
+        OdooStatement,
+        OpenItem,
+        OpenStatementLine,
+        SettlementJournal,
+    )
+    from amazon_odoo.mapping.shipments import OdooDelivery
 
 
 class StateStore(Protocol):
