@@ -7,7 +7,7 @@ import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from amazon_odoo.config import SellerConfig
 from amazon_odoo.domain.documents import BuyerDocument  # buyer documents (issue 8)
@@ -24,7 +24,7 @@ class InMemoryStateStore:
     def __init__(self, *, log_retention_days: int = 90, clock: Callable[[], datetime] = utcnow) -> None:
         self._retention = timedelta(days=log_retention_days)
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._sellers: dict[str, str] = {}
         self._checkpoints: dict[tuple[str, str, str], Checkpoint] = {}
         self._leases: dict[str, tuple[str, datetime]] = {}
@@ -187,15 +187,7 @@ class InMemoryStateStore:
         records, aliases = self._feed_state()
         key = (record.seller_id, record.submission_id)
         with self._lock:
-            stored = records.get(key)
-            version = FeedRecord.model_validate_json(stored).version if stored else 0
-            if version != record.version:
-                raise ConflictError(
-                    f"feed {record.seller_id}/{record.label} changed since it was read",
-                    record=f"feed {record.seller_id}/{record.label}",
-                )
-            saved = record.model_copy(update={"version": record.version + 1})
-            records[key] = saved.model_dump_json()
+            saved = _save_versioned(records, key, record, f"feed {record.seller_id}/{record.label}")
             if saved.feed_id:
                 aliases[(saved.seller_id, saved.feed_id)] = saved.submission_id
             return saved
@@ -259,15 +251,7 @@ class InMemoryStateStore:
         records = self._shipments()
         key = (record.seller_id, record.order_id, record.picking_id)
         with self._lock:
-            stored = records.get(key)
-            version = ShipmentRecord.model_validate_json(stored).version if stored else 0
-            if version != record.version:
-                raise ConflictError(
-                    f"shipment {record.seller_id}/{record.label} changed since it was read",
-                    record=f"shipment {record.seller_id}/{record.label}",
-                )
-            saved = record.model_copy(update={"version": record.version + 1})
-            records[key] = saved.model_dump_json()
+            saved = _save_versioned(records, key, record, f"shipment {record.seller_id}/{record.label}")
             return saved
 
     def get_shipments(self, seller_id: str, keys: Sequence[tuple[str, int]]) -> dict[int, ShipmentRecord]:
@@ -301,15 +285,7 @@ class InMemoryStateStore:
         records = self._buyer_documents()
         key = (record.seller_id, record.move_id)
         with self._lock:
-            stored = records.get(key)
-            version = BuyerDocument.model_validate_json(stored).version if stored else 0
-            if version != record.version:
-                raise ConflictError(
-                    f"buyer document {record.seller_id}/{record.label} changed since it was read",
-                    record=f"buyer document {record.seller_id}/{record.label}",
-                )
-            saved = record.model_copy(update={"version": record.version + 1})
-            records[key] = saved.model_dump_json()
+            saved = _save_versioned(records, key, record, f"buyer document {record.seller_id}/{record.label}")
             return saved
 
     def get_buyer_documents(self, seller_id: str, move_ids: Sequence[int]) -> dict[int, BuyerDocument]:
@@ -327,15 +303,9 @@ class InMemoryStateStore:
         records = self._refunds()
         key = (record.seller_id, record.order_id, record.refund_id)
         with self._lock:
-            stored = records.get(key)
-            version = RefundRecord.model_validate_json(stored).version if stored else 0
-            if version != record.version:
-                raise ConflictError(
-                    f"refund {record.refund_id} of order {record.order_id} changed since it was read",
-                    record=f"refund {record.refund_id} of order {record.order_id}",
-                )
-            saved = record.model_copy(update={"version": record.version + 1})
-            records[key] = saved.model_dump_json()
+            saved = _save_versioned(
+                records, key, record, f"refund {record.refund_id} of order {record.order_id}"
+            )
             return saved
 
     def order_refunds(self, seller_id: str, order_id: str) -> list[RefundRecord]:
@@ -415,15 +385,7 @@ class InMemoryStateStore:
         records = self._settlements()
         key = (record.seller_id, record.report_id)
         with self._lock:
-            stored = records.get(key)
-            version = SettlementRecord.model_validate_json(stored).version if stored else 0
-            if version != record.version:
-                raise ConflictError(
-                    f"settlement {record.seller_id}/{record.report_id} changed since it was read",
-                    record=f"settlement {record.seller_id}/{record.report_id}",
-                )
-            saved = record.model_copy(update={"version": record.version + 1})
-            records[key] = saved.model_dump_json()
+            saved = _save_versioned(records, key, record, f"settlement {record.seller_id}/{record.report_id}")
             return saved
 
     def get_settlement(self, seller_id: str, report_id: str) -> SettlementRecord | None:
@@ -498,3 +460,18 @@ class InMemoryDocumentStore:
                 code="NoSuchKey",
             )
         return self.documents[key][0]
+
+
+_Versioned = TypeVar("_Versioned", FeedRecord, ShipmentRecord, BuyerDocument, RefundRecord, SettlementRecord)
+
+
+def _save_versioned(records: dict[Any, str], key: Any, record: _Versioned, label: str) -> _Versioned:
+    """The fake's optimistic-locking put (the DynamoDB store's ``_versioned``): stored as JSON, refused when
+    someone saved it since it was read."""
+    stored = records.get(key)
+    version = type(record).model_validate_json(stored).version if stored else 0
+    if version != record.version:
+        raise ConflictError(f"{label} changed since it was read", record=label)
+    saved = record.model_copy(update={"version": record.version + 1})
+    records[key] = saved.model_dump_json()
+    return saved
