@@ -50,7 +50,13 @@ if TYPE_CHECKING:  # the adapters are imported where they are first built, not a
     from amazon_odoo.adapters.aws.state import DynamoStateStore
     from amazon_odoo.adapters.odoo.gateway import OdooGateway
     from amazon_odoo.domain.notifications import Notification  # settlements (issue 6)
-    from amazon_odoo.ports import JobLauncher, WorkQueue
+    from amazon_odoo.ports import (
+        JobLauncher,
+        NotificationsApi,
+        OdooSetupGateway,
+        StackResources,
+        WorkQueue,
+    )
     from amazon_odoo.services.schedules import ScheduleReport
     from amazon_odoo.services.settlements import SettlementProcessor  # settlements (issue 6)
     from amazon_odoo.services.sync_products import ProductSync  # sync products (issue 7)
@@ -232,6 +238,24 @@ class Container:
         if self.settings.odoo_password_secret:
             password = self.secrets.get_secret(self.settings.odoo_password_secret)
         return OdooGateway(transport_from_settings(self.settings, password))
+
+    # ---------------------------------------------------------------- onboarding (issue 9)
+    def notifications_api(self, seller: SellerConfig) -> NotificationsApi:
+        from amazon_odoo.adapters.amazon.notifications import SpApiNotifications
+
+        return SpApiNotifications(self.amazon(seller))
+
+    @cached_property
+    def odoo_setup(self) -> OdooSetupGateway | None:
+        from amazon_odoo.adapters.odoo.setup import OdooSetup
+
+        return OdooSetup(self.odoo) if self.odoo is not None else None
+
+    @cached_property
+    def stack_resources(self) -> StackResources:
+        from amazon_odoo.adapters.aws.resources import AwsResources
+
+        return AwsResources(self.settings, self.aws)
 
     # ---------------------------------------------------------------- notifications
     def notification_handlers(self) -> dict[str, NotificationHandler]:

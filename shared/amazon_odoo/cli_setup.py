@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from amazon_odoo.bootstrap import Container
     from amazon_odoo.config import MarketplaceConfig, SellerConfig
     from amazon_odoo.domain.onboarding import Check
-    from amazon_odoo.ports import NotificationsApi, OdooSetupGateway, StackResources
     from amazon_odoo.services.subscriptions import SubscribeReport
 
 
@@ -32,28 +31,6 @@ def _seller(app: Container, seller_id: str | None) -> SellerConfig:
     from amazon_odoo.cli import _one_seller
 
     return _one_seller(app, seller_id)
-
-
-# ------------------------------------------------------------------------------------------------ wiring
-
-
-def notifications_api(app: Container, seller: SellerConfig) -> NotificationsApi:
-    from amazon_odoo.adapters.amazon.notifications import SpApiNotifications
-
-    return SpApiNotifications(app.amazon(seller))
-
-
-def odoo_setup(app: Container) -> OdooSetupGateway | None:
-    from amazon_odoo.adapters.odoo.setup import OdooSetup
-
-    odoo = app.odoo
-    return OdooSetup(odoo) if odoo is not None else None
-
-
-def stack_resources(app: Container) -> StackResources:
-    from amazon_odoo.adapters.aws.resources import AwsResources
-
-    return AwsResources(app.settings, app.aws)
 
 
 # ------------------------------------------------------------------------------------------------ sellers
@@ -220,7 +197,7 @@ def cmd_sellers_add_marketplace(args: argparse.Namespace) -> int:
             f"{path} does not exist", record="option --file", resolution="name the sellers file"
         )
     report = add_marketplaces(
-        seller, args.marketplace_ids, amazon=app.amazon(seller), odoo=odoo_setup(app), state=app.state
+        seller, args.marketplace_ids, amazon=app.amazon(seller), odoo=app.odoo_setup, state=app.state
     )
     for setup in report.marketplaces:
         mp = setup.config
@@ -281,8 +258,8 @@ def cmd_notifications_subscribe(args: argparse.Namespace) -> int:
 
     app = compose()
     seller = _seller(app, args.seller)
-    arn = stack_resources(app).events_queue_arn()
-    report = subscribe(notifications_api(app, seller), arn)
+    arn = app.stack_resources.events_queue_arn()
+    report = subscribe(app.notifications_api(seller), arn)
     _print_subscriptions(seller, report)
     return 0 if all(s.ok for s in report.subscriptions) else 1
 
@@ -297,13 +274,13 @@ def cmd_notifications_status(args: argparse.Namespace) -> int:
         print("no sellers loaded: run 'amazon-odoo sellers load FILE'")
         return 0
     try:
-        arn: str | None = stack_resources(app).events_queue_arn()
+        arn: str | None = app.stack_resources.events_queue_arn()
     except ConnectorError as error:
         print(f"note: {error.message}: any destination counts", file=sys.stderr)
         arn = None
     ok = True
     for seller in sellers:
-        report = subscription_status(notifications_api(app, seller), arn)
+        report = subscription_status(app.notifications_api(seller), arn)
         _print_subscriptions(seller, report)
         ok = ok and all(s.ok for s in report.subscriptions)
     return 0 if ok else 1
@@ -325,8 +302,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from amazon_odoo.services.doctor import check_aws, exit_code, run_doctor
 
     app = compose()
-    resources = stack_resources(app)
-    odoo = odoo_setup(app)
+    resources = app.stack_resources
+    odoo = app.odoo_setup
     sellers = [app.seller(args.seller)] if args.seller else app.state.list_sellers()
     checks: list[Check] = []
     if not sellers:
@@ -338,7 +315,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         found = run_doctor(
             seller,
             amazon=app.amazon(seller),
-            notifications=notifications_api(app, seller),
+            notifications=app.notifications_api(seller),
             odoo=odoo,
             resources=resources,
         )

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+from xml.sax.saxutils import escape
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -192,6 +193,23 @@ class ListingsMessage(BaseModel):
     product_type: str = Field(min_length=1)
     patches: tuple[dict[str, Any], ...] = Field(min_length=1)
     value: str = ""
+
+
+def build_xml_feed(
+    merchant_id: str, message_type: str, messages: Sequence[str], items: Sequence[FeedItem]
+) -> FeedContent:
+    """An XML order feed (``AmazonEnvelope``, amzn-envelope.xsd) of ``message_type`` whose ``messages`` are the
+    already-escaped ``<Message>`` elements, carrying ``items``."""
+    document = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<AmazonEnvelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:noNamespaceSchemaLocation="amzn-envelope.xsd">'
+        f"<Header><DocumentVersion>1.01</DocumentVersion>"
+        f"<MerchantIdentifier>{escape(merchant_id)}</MerchantIdentifier></Header>"
+        f"<MessageType>{message_type}</MessageType>"
+        f"{''.join(messages)}</AmazonEnvelope>"
+    )
+    return FeedContent(content=document.encode("utf-8"), content_type=XML_CONTENT_TYPE, items=tuple(items))
 
 
 def build_listings_feed(

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 from pydantic import BaseModel, ConfigDict, Field
 
 from amazon_odoo.domain.errors import ConfigError
-from amazon_odoo.domain.feeds import XML_CONTENT_TYPE, FeedContent, FeedItem
+from amazon_odoo.domain.feeds import FeedContent, FeedItem, build_xml_feed
 
 # The CancelReason values of Amazon's OrderAcknowledgement schema.
 CANCEL_REASONS = (
@@ -83,13 +83,4 @@ def cancellation_feed(merchant_id: str, cancellations: Sequence[Cancellation]) -
             f"<StatusCode>Failure</StatusCode>{lines}</OrderAcknowledgement></Message>"
         )
         items.append(FeedItem(message_id=number, key=cancellation.order_id, value=f"cancel: {reason}"))
-    document = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<AmazonEnvelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-        'xsi:noNamespaceSchemaLocation="amzn-envelope.xsd">'
-        f"<Header><DocumentVersion>1.01</DocumentVersion>"
-        f"<MerchantIdentifier>{escape(merchant_id)}</MerchantIdentifier></Header>"
-        "<MessageType>OrderAcknowledgement</MessageType>"
-        f"{''.join(messages)}</AmazonEnvelope>"
-    )
-    return FeedContent(content=document.encode("utf-8"), content_type=XML_CONTENT_TYPE, items=tuple(items))
+    return build_xml_feed(merchant_id, "OrderAcknowledgement", messages, items)

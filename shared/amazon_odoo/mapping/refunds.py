@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
-from amazon_odoo.domain.feeds import XML_CONTENT_TYPE, FeedContent, FeedItem
+from amazon_odoo.domain.feeds import FeedContent, FeedItem, build_xml_feed
 from amazon_odoo.domain.refunds import CENT, Component, RefundRecord, check_adjustment_reason
 
 _ORDER = tuple(Component)
@@ -77,13 +77,4 @@ def adjustment_feed(merchant_id: str, records: Sequence[RefundRecord]) -> FeedCo
         FeedItem(message_id=number, key=record.order_id, value=item_value(record))
         for number, record in enumerate(records, start=1)
     )
-    document = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<AmazonEnvelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-        'xsi:noNamespaceSchemaLocation="amzn-envelope.xsd">'
-        f"<Header><DocumentVersion>1.01</DocumentVersion>"
-        f"<MerchantIdentifier>{escape(merchant_id)}</MerchantIdentifier></Header>"
-        "<MessageType>OrderAdjustment</MessageType>"
-        f"{''.join(messages)}</AmazonEnvelope>"
-    )
-    return FeedContent(content=document.encode("utf-8"), content_type=XML_CONTENT_TYPE, items=tuple(items))
+    return build_xml_feed(merchant_id, "OrderAdjustment", messages, items)

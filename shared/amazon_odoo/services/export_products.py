@@ -45,6 +45,7 @@ from amazon_odoo.domain.listings import (
     ListingBinding,
     ListingsIssue,
     ListingsSubmission,
+    Problem,
     Wanted,
 )
 from amazon_odoo.domain.notifications import Notification, get_ci
@@ -201,19 +202,19 @@ def _offer_values(
     seller = ctx.seller
     stock: Wanted | None = None
     price: Wanted | None = None
+
+    def warn(problems: Sequence[Problem]) -> None:  # the offer goes out without what they concern
+        for problem in problems:
+            record = f"sku {problem.sku}"
+            ctx.log(problem.message, level=LogLevel.WARNING, record=record, resolution=problem.resolution)
+
     try:
         found = odoo.stock_by_reference(seller.odoo.company, [binding.odoo_ref], warehouse=mp.warehouse)
         items, problems = wanted_stock(
             [binding], found, mp.stock_caps, forecast=mp.stock_field is StockField.FORECAST
         )
         stock = items[0] if items else None
-        for problem in problems:
-            ctx.log(
-                problem.message,
-                level=LogLevel.WARNING,
-                record=f"sku {problem.sku}",
-                resolution=problem.resolution,
-            )
+        warn(problems)
         if mp.pricelist:
             prices = odoo.pricelist_prices(seller.odoo.company, [mp.pricelist], [binding.odoo_ref])[
                 mp.pricelist
@@ -221,13 +222,7 @@ def _offer_values(
             if prices.currency == mp.currency:
                 offers, problems = wanted_prices([binding], prices, mp.id)
                 price = offers[0] if offers else None
-                for problem in problems:
-                    ctx.log(
-                        problem.message,
-                        level=LogLevel.WARNING,
-                        record=f"sku {problem.sku}",
-                        resolution=problem.resolution,
-                    )
+                warn(problems)
     except ConnectorError as error:
         if error.disposition is not Disposition.PERMANENT:
             raise
